@@ -1,0 +1,272 @@
+"""The ``grade`` command: the only module that imports Click or prints."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import __version__
+from .errors import GraderError, SandboxUnavailable, UsageError
+from .exercise import Exercise, all_exercises, exercise_path, find_root, load_exercise
+from .grading import VerifyRow, grade_folder, verify_exercise
+from .render import FORMATS, STATUS_LABELS, write_reports
+from .results import SubmissionResult, load_results
+from .sandbox import Sandbox
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+STYLES = {
+    "passed": "green", "ok": "green", "failed": "red", "error": "red", "tampered": "bold red",
+    "infra_error": "magenta", "timeout": "yellow", "resource_limit": "yellow", "skipped": "yellow",
+}  # fmt: skip
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(func: F) -> F:
+    """Turn grader failures into one line on stderr and their exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GraderError as exc:
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            errors.print("[bold red]interrupted[/]: nothing was left running")
+            sys.exit(130)
+        except OSError as exc:
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}")
+            sys.exit(3)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_sandbox(backend: str, image: str) -> Sandbox:
+    """The requested backend; ``auto`` is Docker where an engine answers, else local with a warning."""
+    from .sandbox.local import WARNING, LocalSandbox
+
+    if backend == "local":
+        errors.print(f"[yellow]warning:[/] {WARNING}")
+        return LocalSandbox()
+    from .sandbox.docker import DockerSandbox, connect
+
+    if backend == "docker":
+        return DockerSandbox(image)
+    try:
+        client = connect()
+    except SandboxUnavailable as exc:
+        errors.print(f"[yellow]warning:[/] {escape(str(exc))}; falling back to the local backend: {WARNING}")
+        return LocalSandbox()
+    return DockerSandbox(image, client)
+
+
+def styled(status: str) -> str:
+    return f"[{STYLES.get(status, 'white')}]{STATUS_LABELS.get(status, status)}[/]"
+
+
+def print_result(result: SubmissionResult) -> None:
+    table = Table(title=f"{escape(result.exercise_title)}  ({escape(result.submission)})", title_justify="left")
+    table.add_column("Test", overflow="fold")
+    table.add_column("Points", justify="right", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Why / hint", overflow="fold", ratio=2)
+    for test in result.tests:
+        why = ""
+        if test.status != "passed":
+            first = test.message.strip().splitlines()[0] if test.message.strip() else ""
+            why = escape(first[:160])
+            if test.location:
+                why += f" [dim]({escape(test.location.file)}:{test.location.line})[/]"
+            if test.hint:
+                why += f"\n[cyan]hint:[/] {escape(test.hint)}"
+        table.add_row(escape(test.name), f"{test.score:g}/{test.max_score:g}", styled(test.status), why)
+    console.print(table)
+    failed_cells = [c for c in result.cells if c.status != "ok"]
+    for cell in failed_cells:
+        where = f", line {cell.line}" if cell.line else ""
+        console.print(f"  notebook cell {cell.index}{where}: {styled(cell.status)} {escape(cell.error or '')}")
+    for flag in result.flags:
+        console.print(f"[bold red]flagged:[/] {escape(flag)}")
+    console.print(
+        f"[bold]{result.score:g}/{result.max_score:g}[/] ({result.percent:g} %)  {styled(result.status)}  "
+        f"{escape(result.message)}"
+    )
+
+
+def exit_code(result: SubmissionResult) -> int:
+    if result.status == "infra_error":
+        return 3
+    return 0 if result.status == "passed" else 1
+
+
+class GradeGroup(click.Group):
+    """``grade EXERCISE_DIR`` grades; ``grade COMMAND`` runs a subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["exercise", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=GradeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grade")
+def main() -> None:
+    """Grade Python back-end roadmap exercises in a sandbox.
+
+    \b
+    grade EXERCISE_DIR            grade your working copy, e.g. grade exercises/04_sqlalchemy
+    grade list                    the exercises and your last scores
+    grade verify [NN_topic ...]   check the curriculum: reference 100 %, starter and mutants below
+    grade sandbox build|check     build the sandbox image; diagnose the engine
+    grade report RESULTS.json     re-render saved results
+    """
+
+
+backend_option = click.option(
+    "--backend", type=click.Choice(["auto", "docker", "local"]), default="auto", show_default=True,
+    help="Where to run code: docker isolates; local only applies limits.",
+)  # fmt: skip
+image_option = click.option("--image", default="grade-sandbox:latest", show_default=True, help="Sandbox image.")
+
+
+@main.command("exercise", hidden=True)
+@click.argument("exercise_dir", type=click.Path(path_type=Path))
+@click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@backend_option
+@image_option
+@reports_errors
+def grade_exercise(exercise_dir: Path, reports_dir: Path, backend: str, image: str) -> None:
+    """Grade the working copy in EXERCISE_DIR against its hidden suite."""
+    if not exercise_dir.is_dir():
+        raise UsageError(f"{exercise_dir} is not a folder: pass an exercise folder such as exercises/04_sqlalchemy")
+    exercise = load_exercise(exercise_dir)
+    sandbox = open_sandbox(backend, image)
+    with console.status("grading") as status:
+        result = grade_folder(exercise, exercise_dir, sandbox, on_stage=lambda stage: status.update(escape(stage)))
+    paths = write_reports(result, reports_dir / exercise.id)
+    print_result(result)
+    console.print(f"report: {paths['html']}  results: {paths['results']}")
+    sys.exit(exit_code(result))
+
+
+@main.command("list")
+@click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@reports_errors
+def list_exercises(reports_dir: Path) -> None:
+    """The exercises, their titles and points, and your last local score."""
+    root = find_root(Path.cwd())
+    table = Table(title="Exercises")
+    for column in ("Exercise", "Title", "Kind", "Points", "Last score"):
+        table.add_column(column)
+    for exercise in all_exercises(root):
+        last = "—"
+        saved = reports_dir / exercise.id / "results.json"
+        if saved.is_file():
+            try:
+                result = load_results(saved)
+                last = f"{result.score:g}/{result.max_score:g} {styled(result.status)}"
+            except UsageError:
+                last = "[dim]unreadable[/]"
+        table.add_row(exercise.id, escape(exercise.title), exercise.kind, str(exercise.max_score), last)
+    console.print(table)
+
+
+@main.command("verify")
+@click.argument("exercises", nargs=-1)
+@backend_option
+@image_option
+@reports_errors
+def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
+    """Check the curriculum: the reference scores 100 %, the starter 0 %, every mutant below 100 %."""
+    root = find_root(Path.cwd())
+    chosen: list[Exercise] = (
+        [load_exercise(exercise_path(root, name)) for name in exercises] if exercises else all_exercises(root)
+    )
+    sandbox = open_sandbox(backend, image)
+    table = Table(title="Curriculum self-check")
+    for column in ("Exercise", "Variant", "Must score", "Scored", "Status", "Check"):
+        table.add_column(column)
+    rows: list[VerifyRow] = []
+    with console.status("verifying") as status:
+        for exercise in chosen:
+            def show(row: VerifyRow) -> None:
+                status.update(f"{row.exercise}: {row.variant} {'ok' if row.ok else 'FAILED'}")
+
+            rows += verify_exercise(exercise, sandbox, on_row=show)
+    for row in rows:
+        scored = f"{row.result.score:g}/{row.result.max_score:g} ({row.result.percent:g} %)" if row.result else "—"
+        state = styled(row.result.status) if row.result else escape(row.problem)
+        table.add_row(row.exercise, row.variant, row.expectation, scored, state, "[green]ok[/]" if row.ok else "[red]FAIL[/]")
+    console.print(table)
+    bad = [r for r in rows if not r.ok]
+    console.print(f"{len(rows) - len(bad)} of {len(rows)} checks passed")
+    sys.exit(1 if bad else 0)
+
+
+@main.command("report")
+@click.argument("results_file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write (default: beside RESULTS.json).")
+@reports_errors
+def report(results_file: Path, fmt: str, output: Path | None) -> None:
+    """Re-render saved results in another format; runs no code."""
+    result = load_results(results_file)
+    default_name, render = FORMATS[fmt]
+    target = output or results_file.with_name(default_name)
+    target.write_text(render(result), encoding="utf-8")
+    console.print(f"wrote {target}")
+
+
+@main.group("sandbox")
+def sandbox_group() -> None:
+    """Build the sandbox image or diagnose the engine."""
+
+
+@sandbox_group.command("build")
+@click.option("--base-image", default="python:3.12-slim", show_default=True, help="Image to build on (any with python3 -m venv).")
+@click.option("--wheelhouse", type=click.Path(path_type=Path, file_okay=False),
+              help="Install from these wheels only (offline); see sandbox/requirements.txt.")  # fmt: skip
+@image_option
+@reports_errors
+def sandbox_build(base_image: str, wheelhouse: Path | None, image: str) -> None:
+    """Build the image every submission runs in."""
+    from .sandbox.image import build_image
+
+    root = find_root(Path.cwd())
+    with console.status(f"building {image} from {base_image}") as status:
+        image_id = build_image(root / "sandbox", tag=image, base_image=base_image, wheelhouse=wheelhouse,
+                               on_line=lambda line: status.update(escape(line[:100])))  # fmt: skip
+    console.print(f"built {image} ({image_id[:19]})")
+
+
+@sandbox_group.command("check")
+@image_option
+@reports_errors
+def sandbox_check(image: str) -> None:
+    """Diagnose the engine and the image, and run a trivial sandboxed job."""
+    from .sandbox.docker import DockerSandbox, connect, engine_summary, image_summary, leftover_containers
+
+    client = connect()
+    console.print("[green]ok[/]   engine reachable")
+    for key, value in engine_summary(client).items():
+        console.print(f"      {key}: {value}")
+    summary = image_summary(client, image)
+    if summary is None:
+        raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`")
+    console.print(f"[green]ok[/]   image {image}: {summary['id'][:19]}, {summary['size'] / 1e6:.0f} MB")
+    leftovers = leftover_containers(client)
+    mark = "[green]ok[/]  " if not leftovers else "[yellow]warn[/]"
+    console.print(f"{mark} {len(leftovers)} leftover sandbox containers")
+    from .sandbox.probe import probe
+
+    for name, ok, detail in probe(DockerSandbox(image, client)):
+        console.print(f"{'[green]ok[/]  ' if ok else '[red]FAIL[/]'} {name}: {escape(detail)}")

@@ -1,0 +1,48 @@
+"""Grader failures. A student's failure is never an exception: it is a status in the results.
+
+    GraderError                  any failure of the grader itself; ``exit_code`` for the CLI
+    ├── UsageError               2: bad input or configuration; the user can fix it
+    │   ├── ExerciseError        the folder is not a valid exercise, or its grader is broken
+    │   └── SubmissionError      the submission cannot be read (missing file, invalid notebook)
+    └── InfraError               3: the grading infrastructure failed; never the student's fault
+        ├── SandboxUnavailable   no engine, or the image is missing
+        └── SandboxFailed        the sandbox ran but did not produce a usable answer
+
+Every message is one line saying what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+
+class GraderError(Exception):
+    """Base of every grader failure."""
+
+    exit_code = 3
+
+
+class UsageError(GraderError):
+    """Bad input or configuration."""
+
+    exit_code = 2
+
+
+class ExerciseError(UsageError):
+    """The exercise folder or its hidden grader is not valid."""
+
+
+class SubmissionError(UsageError):
+    """The submission cannot be read."""
+
+
+class InfraError(GraderError):
+    """The grading infrastructure failed."""
+
+    exit_code = 3
+
+
+class SandboxUnavailable(InfraError):
+    """No engine is reachable, or the sandbox image is missing."""
+
+
+class SandboxFailed(InfraError):
+    """The sandbox did not produce a usable answer."""

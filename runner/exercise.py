@@ -1,0 +1,199 @@
+"""Stage 1: load an exercise (``exercises/NN_topic``) and its hidden grader (``graders/NN_topic``)."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ExerciseError
+
+KINDS = ("module", "notebook")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sandbox limits; an exercise's ``[limits]`` table overrides any of them."""
+
+    test_timeout_s: float = 10.0
+    submission_timeout_s: float = 60.0
+    cell_timeout_s: float = 5.0
+    memory_mb: int = 512
+    pids: int = 256
+    cpus: float = 1.0
+    output_kb: int = 64
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """One hidden test as declared in the suite's source: id, points and hint."""
+
+    id: str
+    name: str
+    points: int
+    hint: str
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise, its hidden suite's manifest, and where everything is."""
+
+    id: str
+    title: str
+    topic: str
+    kind: str
+    files: tuple[str, ...]
+    module: str | None
+    limits: Limits
+    path: Path
+    grader_path: Path
+    tests: tuple[TestSpec, ...]
+    suite_hash: str = field(repr=False)
+
+    @property
+    def suite_path(self) -> Path:
+        return self.grader_path / "tests"
+
+    @property
+    def max_score(self) -> int:
+        return sum(t.points for t in self.tests)
+
+    def suite_files(self) -> dict[str, bytes]:
+        """The hidden suite's files by relative POSIX path."""
+        return read_tree(self.suite_path)
+
+    def reference_path(self) -> Path:
+        return self.grader_path / "solution"
+
+    def mutant_paths(self) -> list[Path]:
+        folder = self.grader_path / "mutants"
+        return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every regular file below ``root`` (no caches), by relative POSIX path."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts
+    }
+
+
+def tree_hash(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()
+
+
+def find_root(start: Path) -> Path:
+    """The curriculum root: the nearest folder at or above ``start`` holding exercises/ and graders/."""
+    for folder in [start.resolve(), *start.resolve().parents]:
+        if (folder / "exercises").is_dir() and (folder / "graders").is_dir():
+            return folder
+    raise ExerciseError(f"no exercises/ and graders/ folders at or above {start}: run grade from the course repository")
+
+
+def exercise_path(root: Path, ident: str) -> Path:
+    """``04_sqlalchemy`` or ``04`` -> ``root/exercises/04_sqlalchemy``."""
+    folder = root / "exercises"
+    matches = sorted(p for p in folder.iterdir() if p.is_dir() and (p.name == ident or p.name.split("_")[0] == ident))
+    if not matches:
+        known = ", ".join(sorted(p.name for p in folder.iterdir() if (p / "exercise.toml").is_file()))
+        raise ExerciseError(f"no exercise {ident!r}; known: {known}")
+    return matches[0]
+
+
+def all_exercises(root: Path) -> list[Exercise]:
+    folder = root / "exercises"
+    return [load_exercise(p) for p in sorted(folder.iterdir()) if (p / "exercise.toml").is_file()]
+
+
+def load_exercise(path: Path) -> Exercise:
+    """Read ``exercise.toml``, find the hidden grader and read its tests' points and hints."""
+    path = path.resolve()
+    config_file = path / "exercise.toml"
+    if not config_file.is_file():
+        raise ExerciseError(f"{path} is not an exercise: it has no exercise.toml (try one of exercises/NN_topic)")
+    try:
+        config = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ExerciseError(f"{config_file} is not valid TOML: {exc}") from None
+    kind = config.get("kind", "module")
+    if kind not in KINDS:
+        raise ExerciseError(f"{config_file}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    files = config.get("files")
+    if not files or not all(isinstance(f, str) and "/" not in f and f not in (".", "..") for f in files):
+        raise ExerciseError(f"{config_file}: 'files' must list the submitted file names, e.g. files = [\"bookshop.py\"]")
+    module = config.get("module") or (Path(files[0]).stem if kind == "module" else None)
+    try:
+        limits = replace(Limits(), **config.get("limits", {}))
+    except TypeError as exc:
+        raise ExerciseError(f"{config_file}: unknown limit in [limits]: {exc}") from None
+    grader = path.parent.parent / "graders" / path.name
+    suite = grader / "tests"
+    if not suite.is_dir():
+        raise ExerciseError(f"exercise {path.name} has no hidden suite at {suite}")
+    suite_files = read_tree(suite)
+    return Exercise(
+        id=path.name,
+        title=config.get("title", path.name),
+        topic=config.get("topic", ""),
+        kind=kind,
+        files=tuple(files),
+        module=module,
+        limits=limits,
+        path=path,
+        grader_path=grader,
+        tests=tuple(read_manifest(suite, suite_files)),
+        suite_hash=tree_hash(suite_files),
+    )
+
+
+def read_manifest(suite: Path, files: dict[str, bytes]) -> list[TestSpec]:
+    """Test ids, points and hints from the suite's source, without importing it."""
+    specs: list[TestSpec] = []
+    for name, data in files.items():
+        if not (Path(name).name.startswith("test_") and name.endswith(".py")):
+            continue
+        try:
+            tree = ast.parse(data, filename=str(suite / name))
+        except SyntaxError as exc:
+            raise ExerciseError(f"hidden test {suite / name} has a syntax error on line {exc.lineno}") from None
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+                for inner in node.body:
+                    if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef) and inner.name.startswith("test"):
+                        specs.append(spec_for(suite / name, f"{name}::{node.name}::{inner.name}", inner))
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
+                specs.append(spec_for(suite / name, f"{name}::{node.name}", node))
+    if not specs:
+        raise ExerciseError(f"the hidden suite {suite} has no tests")
+    return specs
+
+
+def spec_for(file: Path, test_id: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> TestSpec:
+    points: int | None = None
+    hint = ""
+    for deco in node.decorator_list:
+        call = deco if isinstance(deco, ast.Call) else None
+        target = ast.unparse(call.func if call else deco)
+        if target.endswith("mark.parametrize"):
+            raise ExerciseError(f"{file}:{node.lineno} {node.name}: hidden tests may not be parametrized; write one test each")
+        if call is not None and target.endswith("mark.points"):
+            try:
+                points = ast.literal_eval(call.args[0]) if call.args else None
+                hint = next((ast.literal_eval(k.value) for k in call.keywords if k.arg == "hint"), "")
+            except ValueError:
+                points = None
+    if not isinstance(points, int) or points <= 0:
+        raise ExerciseError(f"{file}:{node.lineno} {node.name} needs @pytest.mark.points(N, hint=...) with N > 0")
+    doc = ast.get_docstring(node)
+    name = doc.splitlines()[0] if doc else node.name.removeprefix("test_").replace("_", " ")
+    return TestSpec(id=test_id, name=name, points=points, hint=str(hint))

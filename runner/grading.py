@@ -1,0 +1,138 @@
+"""The pipeline: load, collect, run in a sandbox, score; and the curriculum self-check (verify)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .errors import InfraError
+from .exercise import Exercise
+from .results import GraderIdentity, SandboxInfo, SubmissionResult, TestResult
+from .sandbox import RunRequest, Sandbox
+from .score import Verdict, score_outcome
+from .submission import Submission, collect_submission
+
+#: Called with a short description of what the pipeline is doing now.
+StageCallback = Callable[[str], None]
+
+
+def _quiet(stage: str) -> None:
+    return None
+
+
+def sentinel_test() -> tuple[str, bytes, str]:
+    """A must-fail test under a random name: if it is reported as passed, results were forged."""
+    token = secrets.token_hex(8)
+    name = f"test_{token}.py"
+    return name, f"def test_{token}():\n    assert False\n".encode(), f"{name}::test_{token}"
+
+
+def grade_submission(
+    exercise: Exercise, submission: Submission, sandbox: Sandbox, on_stage: StageCallback = _quiet
+) -> SubmissionResult:
+    """Grade one collected submission. A grader failure raises :class:`~runner.errors.GraderError`."""
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = time.monotonic()
+    if submission.syntax_problem is not None:
+        problem = submission.syntax_problem
+        reason = f"not run: {problem.message}"
+        verdict = Verdict(
+            status="error",
+            score=0.0,
+            max_score=float(exercise.max_score),
+            message=problem.message,
+            tests=tuple(
+                TestResult(id=t.id, name=t.name, status="error", score=0.0, max_score=float(t.points),
+                           message=reason, hint=t.hint)
+                for t in exercise.tests
+            ),
+            cells=(),
+            flags=(),
+            output="",
+        )  # fmt: skip
+    else:
+        sentinel_name, sentinel_source, sentinel_id = sentinel_test()
+        request = RunRequest(
+            kind=exercise.kind,
+            module=exercise.module,
+            files=submission.files,
+            suite={**exercise.suite_files(), sentinel_name: sentinel_source},
+            limits=exercise.limits,
+        )
+        on_stage(f"running {submission.id} in the {sandbox.name} sandbox")
+        outcome = sandbox.run(request)
+        on_stage("scoring")
+        verdict = score_outcome(exercise, outcome, sentinel_id)
+    return SubmissionResult(
+        exercise=exercise.id,
+        exercise_title=exercise.title,
+        submission=submission.id,
+        status=verdict.status,
+        score=verdict.score,
+        max_score=verdict.max_score,
+        message=verdict.message,
+        duration_s=round(time.monotonic() - started, 3),
+        started_at=started_at,
+        grader=GraderIdentity(version=__version__, suite_hash=exercise.suite_hash, image_id=sandbox.image_id()),
+        sandbox=SandboxInfo(backend=sandbox.name, isolated=sandbox.isolated, limits=exercise.limits.to_dict()),
+        tests=verdict.tests,
+        cells=verdict.cells,
+        flags=verdict.flags,
+        output=verdict.output,
+    )
+
+
+def grade_folder(
+    exercise: Exercise, folder: Path, sandbox: Sandbox, on_stage: StageCallback = _quiet, student_id: str | None = None
+) -> SubmissionResult:
+    """Collect the declared files from ``folder`` and grade them."""
+    on_stage(f"collecting {', '.join(exercise.files)}")
+    return grade_submission(exercise, collect_submission(folder, exercise, student_id), sandbox, on_stage)
+
+
+@dataclass(frozen=True)
+class VerifyRow:
+    """One variant of an exercise in the self-check, and whether it scored as it must."""
+
+    exercise: str
+    variant: str
+    expectation: str
+    result: SubmissionResult | None
+    ok: bool
+    problem: str = ""
+
+
+def verify_exercise(
+    exercise: Exercise, sandbox: Sandbox, on_row: Callable[[VerifyRow], None] = lambda row: None
+) -> list[VerifyRow]:
+    """Grade the reference (must be 100 %), the starter (must be 0 %) and every mutant (below 100 %)."""
+    variants: list[tuple[str, Path, str, Callable[[SubmissionResult], bool]]] = [
+        ("reference", exercise.reference_path(), "100 %", lambda r: r.status == "passed" and r.percent == 100.0),
+        ("starter", exercise.path, "0 %", lambda r: r.score == 0 and r.status not in ("tampered", "infra_error")),
+    ]
+    for mutant in exercise.mutant_paths():
+        variants.append(
+            (f"mutant {mutant.name}", mutant, "< 100 %",
+             lambda r: r.percent < 100.0 and r.status not in ("tampered", "infra_error"))
+        )  # fmt: skip
+    if len(variants) < 3:
+        rows = [VerifyRow(exercise.id, "mutants", "at least one", None, False, "no mutants in graders/*/mutants")]
+    else:
+        rows = []
+    for variant, folder, expectation, check in variants:
+        try:
+            result = grade_folder(exercise, folder, sandbox, student_id=variant)
+        except InfraError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a broken variant is a failed check, reported in the table
+            row = VerifyRow(exercise.id, variant, expectation, None, False, str(exc))
+        else:
+            row = VerifyRow(exercise.id, variant, expectation, result, check(result))
+        on_row(row)
+        rows.append(row)
+    return rows

@@ -1,0 +1,19 @@
+"""Code that runs inside the sandbox.
+
+These modules are shipped into the sandbox as files and run there by the sandbox's own Python:
+they import only the standard library, pytest and (for notebooks) nbclient, never `runner`.
+
+- `supervisor.py` is the sandbox's first process. It reads the job (a tar on stdin), starts the
+  worker as the unprivileged user, relays the worker's result events to its own stdout as JSON
+  lines, keeps a bounded amount of the worker's output and enforces the submission's wall time.
+- `worker.py` runs the hidden pytest suite against the submission (for a notebook: executes it
+  cell by cell with nbclient, then runs the suite inside the notebook's kernel).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HARNESS_DIR = Path(__file__).parent
+SUPERVISOR = HARNESS_DIR / "supervisor.py"
+WORKER = HARNESS_DIR / "worker.py"

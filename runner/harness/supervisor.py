@@ -1,0 +1,190 @@
+"""The sandbox's first process: unpack the job, run the worker unprivileged, relay its events.
+
+Run as ``python -I supervisor.py CONFIG_JSON`` (or with ``-c`` and the source) with the job tar on
+stdin. CONFIG_JSON keys: ``workdir``, ``uid``/``gid`` (null: stay as we are), ``wall_s``,
+``output_bytes``, ``rlimits`` (local backend: ``{"as": bytes, "cpu": s, "fsize": bytes}``).
+
+Everything this process writes to stdout is one JSON object per line: the worker's events as they
+arrive, then one ``{"type": "exit", ...}`` line. Only this process can write there: the worker's
+own stdout and stderr are a pipe read back here and kept up to ``output_bytes``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+MAX_JOB_BYTES = 256 * 1024 * 1024
+MAX_EVENT_BYTES = 1024 * 1024
+MAX_EVENTS = 10_000
+EVENT_TYPES = {"collected", "test", "cell", "collect_error", "load_error", "done"}
+
+
+def emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def unpack(data: bytes, dest: Path) -> None:
+    """Write the job's regular files under ``dest``; directories stay writable for the worker."""
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for member in tar.getmembers():
+            name = PurePosixPath(member.name)
+            if not member.isfile() or name.is_absolute() or ".." in name.parts:
+                continue
+            target = dest.joinpath(*name.parts)
+            for parent in reversed(target.relative_to(dest).parents):
+                folder = dest / parent
+                if not folder.exists():
+                    folder.mkdir()
+                    os.chmod(folder, 0o777)
+            source = tar.extractfile(member)
+            assert source is not None
+            target.write_bytes(source.read())
+            os.chmod(target, 0o644)
+
+
+def limit_resources(rlimits: dict[str, int]) -> None:
+    import resource
+
+    pairs = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE}
+    for key, value in rlimits.items():
+        resource.setrlimit(pairs[key], (value, value))
+
+
+def main(argv: list[str]) -> int:
+    config = json.loads(argv[1])
+    work = Path(config["workdir"])
+    started = time.monotonic()
+    unpack(sys.stdin.buffer.read(MAX_JOB_BYTES), work)
+
+    channel = work / "channel"
+    channel.mkdir()
+    os.chmod(channel, 0o777)
+    fifo = channel / "events"
+    os.mkfifo(fifo)
+    os.chmod(fifo, 0o666)
+    events_fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    # Holding a writer ourselves means the FIFO never reads as closed while the worker starts.
+    keep_open = os.open(fifo, os.O_WRONLY)
+
+    home = work / "home"
+    home.mkdir()
+    os.chmod(home, 0o777)
+    env = {
+        "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "IPYTHONDIR": str(home / ".ipython"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "GRADER_CHANNEL": str(fifo),
+    }
+    rlimits = config.get("rlimits")
+    proc = subprocess.Popen(
+        [sys.executable, "-I", "-B", str(work / "harness" / "worker.py"), str(work / "job.json")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=str(work / "submission"),
+        env=env,
+        user=config.get("uid"),
+        group=config.get("gid"),
+        extra_groups=[] if config.get("uid") is not None else None,
+        start_new_session=True,
+        preexec_fn=(lambda: limit_resources(rlimits)) if rlimits else None,
+    )
+    assert proc.stdout is not None
+    out_fd = proc.stdout.fileno()
+    output = bytearray()
+    output_total = 0
+    limit = int(config["output_bytes"])
+    pending = b""
+    events = 0
+    rejected = 0
+    deadline = started + float(config["wall_s"])
+    timed_out = False
+    out_open = True
+
+    def take_events(chunk: bytes) -> None:
+        nonlocal pending, events, rejected
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        if len(pending) > MAX_EVENT_BYTES:
+            pending, rejected = b"", rejected + 1
+        for line in lines:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                rejected += 1
+                continue
+            if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES:
+                rejected += 1
+            elif events >= MAX_EVENTS:
+                rejected += 1
+            else:
+                events += 1
+                emit({"type": "event", "event": event})
+
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            break
+        watched = [events_fd] + ([out_fd] if out_open else [])
+        ready, _, _ = select.select(watched, [], [], min(remaining, 0.2))
+        if events_fd in ready:
+            take_events(os.read(events_fd, 65536))
+        if out_fd in ready:
+            chunk = os.read(out_fd, 65536)
+            if not chunk:
+                out_open = False
+            output_total += len(chunk)
+            if len(output) < limit:
+                output += chunk[: limit - len(output)]
+        if not ready and proc.poll() is not None:
+            break
+
+    if timed_out:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    returncode = proc.wait()
+    try:
+        while select.select([events_fd], [], [], 0)[0]:
+            chunk = os.read(events_fd, 65536)
+            if not chunk:
+                break
+            take_events(chunk)
+    except OSError:
+        pass
+    os.close(keep_open)
+    emit(
+        {
+            "type": "exit",
+            "returncode": returncode,
+            "timed_out": timed_out,
+            "rejected_events": rejected,
+            "output": output.decode("utf-8", "replace"),
+            "output_bytes": output_total,
+            "duration_s": round(time.monotonic() - started, 3),
+        }
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,121 @@
+"""Stage 6: render a :class:`SubmissionResult` (HTML, JUnit XML, Markdown) and write report files."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .results import SubmissionResult
+
+STATUS_LABELS = {
+    "passed": "passed",
+    "failed": "failed",
+    "error": "error",
+    "timeout": "timed out",
+    "skipped": "skipped",
+    "resource_limit": "resource limit",
+    "tampered": "tampered",
+    "infra_error": "grader error",
+    "ok": "ok",
+}
+
+_env = Environment(loader=PackageLoader("runner", "templates"), autoescape=select_autoescape(["html", "j2"]))
+_env.filters["label"] = lambda status: STATUS_LABELS.get(status, status)
+_env.filters["points"] = lambda value: f"{value:g}"
+
+
+def render_html(result: SubmissionResult) -> str:
+    """One self-contained page: inline CSS, no scripts, nothing fetched."""
+    failing = [t for t in result.tests if t.status != "passed"]
+    return _env.get_template("report.html.j2").render(r=result, failing=failing)
+
+
+def render_junit(result: SubmissionResult) -> str:
+    """JUnit XML: one testsuite for the exercise, one testcase per test, points as properties."""
+    counts = {s: sum(t.status == s for t in result.tests) for s in ("failed", "error", "timeout", "skipped")}
+    suites = ET.Element("testsuites", name="grade", tests=str(len(result.tests)))
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=result.exercise,
+        tests=str(len(result.tests)),
+        failures=str(counts["failed"] + counts["timeout"]),
+        errors=str(counts["error"]),
+        skipped=str(counts["skipped"]),
+        time=f"{result.duration_s:.3f}",
+        timestamp=result.started_at[:19],
+    )
+    props = ET.SubElement(suite, "properties")
+    for key, value in (("score", result.score), ("max_score", result.max_score), ("status", result.status),
+                       ("submission", result.submission)):  # fmt: skip
+        ET.SubElement(props, "property", name=key, value=str(value))
+    for test in result.tests:
+        case = ET.SubElement(
+            suite, "testcase", classname=result.exercise, name=test.id, time=f"{test.duration_s:.3f}"
+        )
+        case_props = ET.SubElement(case, "properties")
+        ET.SubElement(case_props, "property", name="score", value=f"{test.score:g}")
+        ET.SubElement(case_props, "property", name="max_score", value=f"{test.max_score:g}")
+        detail = test.message + (f"\nHint: {test.hint}" if test.hint else "")
+        if test.status in ("failed", "timeout"):
+            ET.SubElement(case, "failure", message=test.message.splitlines()[0][:200] if test.message else test.status,
+                          type=test.status).text = detail  # fmt: skip
+        elif test.status == "error":
+            ET.SubElement(case, "error", message=test.message.splitlines()[0][:200] if test.message else "error",
+                          type="error").text = detail  # fmt: skip
+        elif test.status == "skipped":
+            ET.SubElement(case, "skipped", message=test.message[:200])
+        if test.output:
+            ET.SubElement(case, "system-out").text = test.output
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _md_cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def render_markdown(result: SubmissionResult) -> str:
+    """A Markdown summary: the score, a table of tests, then what failed with messages and hints."""
+    lines = [
+        f"## {result.exercise_title}: {result.score:g}/{result.max_score:g} ({result.percent:g} %)",
+        "",
+        f"**{STATUS_LABELS[result.status]}** · {_md_cell(result.message)}",
+        "",
+        "| Test | Points | Status |",
+        "|---|---:|---|",
+    ]
+    for test in result.tests:
+        lines.append(f"| {_md_cell(test.name)} | {test.score:g}/{test.max_score:g} | {STATUS_LABELS[test.status]} |")
+    failing = [t for t in result.tests if t.status != "passed"]
+    if failing:
+        lines += ["", "### What to fix", ""]
+        for test in failing:
+            lines.append(f"- **{_md_cell(test.name)}**: {_md_cell(test.message)[:500]}")
+            if test.hint:
+                lines.append(f"  - Hint: {_md_cell(test.hint)}")
+    bad_cells = [c for c in result.cells if c.status != "ok"]
+    if bad_cells:
+        lines += ["", "### Notebook cells that failed", ""]
+        lines += [f"- cell {c.index}: {STATUS_LABELS[c.status]}: {_md_cell(c.error or '')}" for c in bad_cells]
+    return "\n".join(lines) + "\n"
+
+
+FORMATS: dict[str, tuple[str, Callable[[SubmissionResult], str]]] = {
+    "html": ("report.html", render_html),
+    "junit": ("junit.xml", render_junit),
+    "md": ("report.md", render_markdown),
+}
+
+
+def write_reports(result: SubmissionResult, folder: Path) -> dict[str, Path]:
+    """Write ``results.json`` and ``report.html`` into ``folder``; return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    results = folder / "results.json"
+    results.write_text(result.to_json() + "\n", encoding="utf-8")
+    report = folder / "report.html"
+    report.write_text(render_html(result), encoding="utf-8")
+    return {"results": results, "html": report}

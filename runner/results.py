@@ -1,0 +1,150 @@
+"""Results: frozen dataclasses and their versioned JSON (``schema_version: 1``).
+
+Every report format is rendered from a :class:`SubmissionResult`, so any of them can be re-made
+from a saved ``results.json`` without running code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+SCHEMA_VERSION = 1
+SUBMISSION_STATUSES = ("passed", "failed", "error", "timeout", "resource_limit", "tampered", "infra_error")
+TEST_STATUSES = ("passed", "failed", "error", "timeout", "skipped")
+CELL_STATUSES = ("ok", "error", "timeout")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in the student's files a failure was raised."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One hidden test's outcome."""
+
+    id: str
+    name: str
+    status: str
+    score: float
+    max_score: float
+    message: str = ""
+    hint: str = ""
+    output: str = ""
+    duration_s: float = 0.0
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """One notebook code cell's execution."""
+
+    index: int
+    status: str
+    error: str | None = None
+    line: int | None = None
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class GraderIdentity:
+    """What graded: the runner's version, the hidden suite's hash and the sandbox image."""
+
+    version: str
+    suite_hash: str
+    image_id: str | None
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    """Which backend ran the submission, whether it isolates, and the limits it applied."""
+
+    backend: str
+    isolated: bool
+    limits: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """One submission's grade: the single source for every report."""
+
+    exercise: str
+    exercise_title: str
+    submission: str
+    status: str
+    score: float
+    max_score: float
+    message: str
+    duration_s: float
+    started_at: str
+    grader: GraderIdentity
+    sandbox: SandboxInfo
+    tests: tuple[TestResult, ...] = ()
+    cells: tuple[CellResult, ...] = ()
+    flags: tuple[str, ...] = ()
+    output: str = ""
+    schema_version: int = field(default=SCHEMA_VERSION)
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.score / self.max_score, 1) if self.max_score else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["percent"] = self.percent
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
+        """Rebuild from JSON data; raise ``ValueError`` when it is not schema v1."""
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(f"schema_version is {data.get('schema_version')!r}, expected {SCHEMA_VERSION}")
+        if data.get("status") not in SUBMISSION_STATUSES:
+            raise ValueError(f"unknown submission status {data.get('status')!r}")
+        try:
+            tests = tuple(
+                TestResult(**{**t, "location": Location(**t["location"]) if t.get("location") else None})
+                for t in data["tests"]
+            )
+            cells = tuple(CellResult(**c) for c in data.get("cells", ()))
+            fields_ = {k: v for k, v in data.items() if k not in ("tests", "cells", "grader", "sandbox", "percent")}
+            result = cls(
+                **{**fields_, "flags": tuple(data.get("flags", ()))},
+                grader=GraderIdentity(**data["grader"]),
+                sandbox=SandboxInfo(**data["sandbox"]),
+                tests=tests,
+                cells=cells,
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"missing or unexpected field: {exc}") from None
+        for test in tests:
+            if test.status not in TEST_STATUSES:
+                raise ValueError(f"test {test.id}: unknown status {test.status!r}")
+        return result
+
+
+def load_results(path: Path) -> SubmissionResult:
+    """Read a saved ``results.json``; raise :class:`UsageError` with one clear line if unusable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path} does not exist") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path} is not a results file (expected a JSON object)")
+    try:
+        return SubmissionResult.from_dict(data)
+    except ValueError as exc:
+        raise UsageError(f"{path} is not a results.json of schema v{SCHEMA_VERSION}: {exc}") from None

@@ -1,0 +1,120 @@
+"""Stage 3: run a submission against a hidden suite somewhere isolated.
+
+A :class:`Sandbox` takes a :class:`RunRequest` and returns a :class:`RunOutcome`. Backends:
+
+- :class:`~runner.sandbox.docker.DockerSandbox`: a fresh locked-down container per run (the default);
+- :class:`~runner.sandbox.local.LocalSandbox`: a subprocess with resource limits, no isolation;
+- :class:`~runner.sandbox.fake.FakeSandbox`: scripted outcomes, for tests.
+
+Every backend runs the same harness (``runner/harness``): the outcome holds the supervisor's
+event stream, which is untrusted until the score stage has checked it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..exercise import Limits
+from ..harness import WORKER
+
+#: How much of the supervisor's stdout we read at most; it only relays bounded events.
+MAX_SUPERVISOR_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything one run needs: the submission's files, the hidden suite and the limits."""
+
+    kind: str
+    module: str | None
+    files: dict[str, bytes]
+    suite: dict[str, bytes]
+    limits: Limits
+
+    def job(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "module": self.module,
+            "files": sorted(self.files),
+            "test_timeout_s": self.limits.test_timeout_s,
+            "cell_timeout_s": self.limits.cell_timeout_s,
+            "output_bytes": self.limits.output_kb * 1024,
+        }
+
+    def supervisor_config(self, workdir: str, uid: int | None, rlimits: dict[str, int] | None) -> str:
+        return json.dumps(
+            {
+                "workdir": workdir,
+                "uid": uid,
+                "gid": uid,
+                "wall_s": self.limits.submission_timeout_s,
+                "output_bytes": self.limits.output_kb * 1024,
+                "rlimits": rlimits,
+            }
+        )
+
+    def job_tar(self) -> bytes:
+        """The job as the supervisor reads it on stdin."""
+        members = {
+            "job.json": json.dumps(self.job()).encode(),
+            "harness/worker.py": WORKER.read_bytes(),
+            "harness/pytest.ini": b"[pytest]\n",
+            **{f"submission/{name}": data for name, data in self.files.items()},
+            **{f"suite/{name}": data for name, data in self.suite.items()},
+        }
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for name, data in members.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                info.mode = 0o644
+                tar.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What came back: the relayed events, the supervisor's exit record and what the host saw."""
+
+    events: tuple[dict[str, Any], ...]
+    exit: dict[str, Any] | None
+    duration_s: float
+    oom_killed: bool = False
+    host_timed_out: bool = False
+    diagnostics: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Sandbox(Protocol):
+    """A place to run a :class:`RunRequest`."""
+
+    name: str
+    isolated: bool
+
+    def image_id(self) -> str | None:
+        """The identity of what runs the code (image id), if there is one."""
+
+    def run(self, request: RunRequest) -> RunOutcome:
+        """Run one submission; a grader-side failure raises :class:`~runner.errors.InfraError`."""
+
+
+def parse_supervisor_output(data: bytes) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Split the supervisor's stdout into worker events and its final exit record."""
+    events: list[dict[str, Any]] = []
+    exit_record: dict[str, Any] | None = None
+    for line in data[:MAX_SUPERVISOR_BYTES].splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") == "event" and isinstance(item.get("event"), dict):
+            events.append(item["event"])
+        elif item.get("type") == "exit":
+            exit_record = item
+    return events, exit_record

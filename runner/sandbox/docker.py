@@ -1,0 +1,163 @@
+"""The Docker backend: one fresh, locked-down container per run, always removed afterwards."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Any
+
+from ..errors import SandboxFailed, SandboxUnavailable
+from ..harness import SUPERVISOR
+from . import RunOutcome, RunRequest, parse_supervisor_output
+
+DEFAULT_IMAGE = "grade-sandbox:latest"
+SANDBOX_PYTHON = "/opt/venv/bin/python"
+STUDENT_UID = 1000
+#: Seconds the host waits past the supervisor's own wall time before killing the container.
+GRACE_S = 15.0
+LABEL = "org.backend-roadmap.grade"
+
+
+def connect() -> Any:
+    """A Docker client that answers, or :class:`SandboxUnavailable` saying how to get one."""
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(timeout=30)
+        client.ping()
+    except DockerException as exc:
+        reason = str(exc).splitlines()[0][:200]
+        raise SandboxUnavailable(
+            f"cannot reach the Docker engine ({reason}); start it, or grade without isolation: --backend local"
+        ) from None
+    return client
+
+
+class DockerSandbox:
+    """Runs each request in a new container: no network, read-only root, non-root worker, limits."""
+
+    name = "docker"
+    isolated = True
+
+    def __init__(self, image: str = DEFAULT_IMAGE, client: Any = None) -> None:
+        from docker.errors import ImageNotFound
+
+        self.client = client or connect()
+        self.image = image
+        try:
+            self._image_id: str = self.client.images.get(image).id
+        except ImageNotFound:
+            raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`") from None
+
+    def image_id(self) -> str | None:
+        return self._image_id
+
+    def host_config(self, request: RunRequest) -> Any:
+        limits = request.limits
+        memory = f"{limits.memory_mb}m"
+        return self.client.api.create_host_config(
+            network_mode="none",
+            read_only=True,
+            tmpfs={
+                "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
+                "/work": "rw,nosuid,nodev,size=128m,mode=1777",
+            },
+            # Only what the supervisor needs to start the worker as another user; the worker has none.
+            cap_drop=["ALL"],
+            cap_add=["SETUID", "SETGID"],
+            security_opt=["no-new-privileges"],
+            mem_limit=memory,
+            memswap_limit=memory,
+            pids_limit=limits.pids,
+            nano_cpus=int(limits.cpus * 1e9),
+            log_config={"type": "json-file", "config": {"max-size": "80m"}},
+        )
+
+    def create(self, request: RunRequest) -> str:
+        config = request.supervisor_config("/work", STUDENT_UID, None)
+        container = self.client.api.create_container(
+            self.image,
+            command=[SANDBOX_PYTHON, "-I", "-B", "-c", SUPERVISOR.read_text(), config],
+            user="0:0",
+            working_dir="/work",
+            stdin_open=True,
+            network_disabled=True,
+            labels={LABEL: "sandbox"},
+            host_config=self.host_config(request),
+        )
+        return str(container["Id"])
+
+    def run(self, request: RunRequest) -> RunOutcome:
+        from docker.errors import DockerException
+        from requests.exceptions import ConnectionError as RequestsConnectionError
+        from requests.exceptions import ReadTimeout
+
+        api = self.client.api
+        started = time.monotonic()
+        container_id: str | None = None
+        try:
+            container_id = self.create(request)
+            stdin = api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
+            api.start(container_id)
+            raw = stdin._sock
+            raw.sendall(request.job_tar())
+            raw.shutdown(socket.SHUT_WR)
+            stdin.close()
+            host_timed_out = False
+            try:
+                api.wait(container_id, timeout=request.limits.submission_timeout_s + GRACE_S)
+            except (ReadTimeout, RequestsConnectionError):
+                host_timed_out = True
+                api.kill(container_id)
+                api.wait(container_id, timeout=30)
+            state = api.inspect_container(container_id)["State"]
+            stdout = api.logs(container_id, stdout=True, stderr=False)
+            stderr = api.logs(container_id, stdout=False, stderr=True, tail=20)
+        except DockerException as exc:
+            raise SandboxFailed(f"the Docker engine failed while grading: {str(exc).splitlines()[0][:300]}") from None
+        finally:
+            if container_id is not None:
+                try:
+                    api.remove_container(container_id, force=True)
+                except DockerException:
+                    pass
+        events, exit_record = parse_supervisor_output(stdout)
+        return RunOutcome(
+            events=tuple(events),
+            exit=exit_record,
+            duration_s=time.monotonic() - started,
+            oom_killed=bool(state.get("OOMKilled")),
+            host_timed_out=host_timed_out,
+            diagnostics=stderr.decode("utf-8", "replace")[-2000:],
+            extra={"container_exit": state.get("ExitCode")},
+        )
+
+
+def image_summary(client: Any, image: str) -> dict[str, Any] | None:
+    """Id, creation time and size of ``image``, or None when it is missing."""
+    from docker.errors import ImageNotFound
+
+    try:
+        found = client.images.get(image)
+    except ImageNotFound:
+        return None
+    return {"id": found.id, "created": found.attrs.get("Created"), "size": found.attrs.get("Size")}
+
+
+def leftover_containers(client: Any) -> list[str]:
+    """Containers this grader started that still exist (there should be none)."""
+    return [c.id for c in client.containers.list(all=True, filters={"label": LABEL})]
+
+
+def engine_summary(client: Any) -> dict[str, Any]:
+    info = client.info()
+    return {
+        "server_version": info.get("ServerVersion"),
+        "cgroup": f"v{info.get('CgroupVersion', '?')} ({info.get('CgroupDriver', '?')})",
+        "memory_limit": info.get("MemoryLimit"),
+        "swap_limit": info.get("SwapLimit"),
+        "pids_limit": info.get("PidsLimit"),
+        "runtimes": json.dumps(sorted(info.get("Runtimes", {}))),
+    }

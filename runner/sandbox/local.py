@@ -1,0 +1,63 @@
+"""The local backend: the same harness in a subprocess with resource limits. It does not isolate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+
+from ..errors import SandboxFailed
+from ..harness import SUPERVISOR
+from . import RunOutcome, RunRequest, parse_supervisor_output
+
+WARNING = (
+    "the local backend does not isolate: the submission runs as you, with your files and network; "
+    "only time, memory and file-size limits apply"
+)
+
+
+class LocalSandbox:
+    """Runs the harness with this Python; needs the exercise's packages installed here."""
+
+    name = "local"
+    isolated = False
+
+    def image_id(self) -> str | None:
+        return None
+
+    def run(self, request: RunRequest) -> RunOutcome:
+        limits = request.limits
+        # An address-space limit is a rough stand-in for a memory limit: the interpreter and
+        # its threads reserve more than they use, hence the headroom.
+        rlimits = {
+            "as": limits.memory_mb * 4 * 1024 * 1024,
+            "cpu": int(limits.submission_timeout_s) + 5,
+            "fsize": 64 * 1024 * 1024,
+        }
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="grade-local-") as work:
+            config = request.supervisor_config(work, None, rlimits)
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-I", "-B", str(SUPERVISOR), config],
+                    input=request.job_tar(),
+                    capture_output=True,
+                    timeout=limits.submission_timeout_s + 15,
+                    env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+                )
+            except subprocess.TimeoutExpired as exc:
+                stdout, host_timed_out = exc.stdout or b"", True
+                stderr = exc.stderr or b""
+            except OSError as exc:
+                raise SandboxFailed(f"cannot start the local harness: {exc}") from None
+            else:
+                stdout, stderr, host_timed_out = done.stdout, done.stderr, False
+        events, exit_record = parse_supervisor_output(stdout)
+        return RunOutcome(
+            events=tuple(events),
+            exit=exit_record,
+            duration_s=time.monotonic() - started,
+            host_timed_out=host_timed_out,
+            diagnostics=stderr.decode("utf-8", "replace")[-2000:],
+        )
