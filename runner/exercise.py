@@ -136,13 +136,12 @@ def load_exercise(path: Path) -> Exercise:
         limits = replace(Limits(), **config.get("limits", {}))
     except TypeError as exc:
         raise ExerciseError(f"{config_file}: unknown limit in [limits]: {exc}") from None
-    grader = path.parent.parent / "graders" / path.name
+    ident = config.get("id", path.name)
+    grader = find_grader(path, ident)
     suite = grader / "tests"
-    if not suite.is_dir():
-        raise ExerciseError(f"exercise {path.name} has no hidden suite at {suite}")
     suite_files = read_tree(suite)
     return Exercise(
-        id=path.name,
+        id=ident,
         title=config.get("title", path.name),
         topic=config.get("topic", ""),
         kind=kind,
@@ -154,6 +153,19 @@ def load_exercise(path: Path) -> Exercise:
         tests=tuple(read_manifest(suite, suite_files)),
         suite_hash=tree_hash(suite_files),
     )
+
+
+def find_grader(path: Path, ident: str) -> Path:
+    """``graders/<id>`` beside the exercise's ``exercises/`` folder, else in the current course root."""
+    candidates = [path.parent.parent / "graders" / ident]
+    try:
+        candidates.append(find_root(Path.cwd()) / "graders" / ident)
+    except ExerciseError:
+        pass
+    for grader in candidates:
+        if (grader / "tests").is_dir():
+            return grader
+    raise ExerciseError(f"no hidden suite for {ident}: looked in {', '.join(str(c / 'tests') for c in candidates)}")
 
 
 def read_manifest(suite: Path, files: dict[str, bytes]) -> list[TestSpec]:

@@ -222,7 +222,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 KERNEL_TESTS = """
 import sys as _grader_sys, types as _grader_types
 _grader_ns = _grader_types.ModuleType("notebook")
-_grader_ns.__dict__.update({k: v for k, v in list(globals().items()) if not k.startswith("_")})
+_grader_ns.__dict__.update({{k: v for k, v in list(globals().items()) if not k.startswith("_")}})
 _grader_sys.path.insert(0, {harness!r})
 import worker as _grader_worker
 _grader_worker.run_tests({job!r}, _grader_ns)
@@ -284,7 +284,8 @@ def run_notebook(job: dict[str, Any], job_path: Path) -> None:
         runner = nbformat.v4.new_code_cell(
             KERNEL_TESTS.format(harness=str(work / "harness"), job=str(job_path))
         )
-        client.execute_cell(runner, len(nb.cells))
+        nb.cells.append(runner)
+        client.execute_cell(runner, len(nb.cells) - 1)
 
 
 def main(argv: list[str]) -> int:
