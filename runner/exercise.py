@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import ExerciseError
 
-KINDS = ("module", "notebook")
+KINDS = ("module", "notebook", "files")
 
 
 @dataclass(frozen=True)

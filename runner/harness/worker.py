@@ -62,12 +62,12 @@ def deadline(seconds: float) -> Iterator[None]:
 class StudentLoader:
     """Imports the student's module once; a failed import fails every test the same way."""
 
-    def __init__(self, module: str | None, namespace: types.ModuleType | None) -> None:
+    def __init__(self, module: str | None, namespace: types.ModuleType | Path | None) -> None:
         self.module = module
         self.value = namespace
         self.error: BaseException | None = None
 
-    def load(self) -> types.ModuleType:
+    def load(self) -> types.ModuleType | Path:
         if self.value is not None:
             return self.value
         if self.error is not None:
@@ -98,7 +98,7 @@ class GraderPlugin:
         config.addinivalue_line("markers", "points(n, hint=''): points a test is worth, and a hint")
 
     @pytest.fixture(name="student")
-    def student(self) -> types.ModuleType:
+    def student(self) -> types.ModuleType | Path:
         return self.loader.load()
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -194,14 +194,19 @@ def describe(exc: BaseException) -> str:
 
 
 def run_tests(job_path: str, namespace: types.ModuleType | None = None) -> None:
-    """Run the hidden suite; ``namespace`` is the notebook's names, else the module is imported."""
+    """Run the hidden suite against the submission.
+
+    The ``student`` fixture is ``namespace`` (a notebook's names), the submission folder as a
+    ``Path`` (kind ``files``), or the imported module.
+    """
     job_file = Path(job_path)
     job = json.loads(job_file.read_text())
     work = job_file.parent
     channel = Channel(os.environ["GRADER_CHANNEL"])
     # Last on the path: nothing the student writes can shadow pytest or the standard library.
     sys.path.append(str(work / "submission"))
-    loader = StudentLoader(job.get("module"), namespace)
+    value = work / "submission" if job["kind"] == "files" else namespace
+    loader = StudentLoader(job.get("module"), value)
     plugin = GraderPlugin(job, work, loader, channel)
     args = [
         str(work / "suite"),

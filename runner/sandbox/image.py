@@ -45,18 +45,23 @@ def build_image(
         if wheelhouse is not None:
             for wheel in wheelhouse.glob("*.whl"):
                 shutil.copy(wheel, wheels / wheel.name)
+        log_file = Path(tempfile.gettempdir()) / "grade-sandbox-build.log"
+        image_id = None
+        stream = client.api.build(
+            path=str(context), tag=tag, buildargs={"BASE_IMAGE": base_image}, network_mode="host",
+            rm=True, forcerm=True, decode=True, labels={"org.backend-roadmap.grade": "image"},
+        )  # fmt: skip
         try:
-            image_id = None
-            for chunk in client.api.build(
-                path=str(context), tag=tag, buildargs={"BASE_IMAGE": base_image}, network_mode="host",
-                rm=True, forcerm=True, decode=True, labels={"org.backend-roadmap.grade": "image"},
-            ):  # fmt: skip
-                if "error" in chunk:
-                    raise BuildError(chunk["error"].strip(), [])
-                if chunk.get("stream", "").strip():
-                    on_line(chunk["stream"].rstrip())
-                if "aux" in chunk and "ID" in chunk["aux"]:
-                    image_id = chunk["aux"]["ID"]
+            with log_file.open("w", encoding="utf-8") as log:
+                for chunk in stream:
+                    if "error" in chunk:
+                        raise BuildError(chunk["error"].strip(), [])
+                    if chunk.get("stream", "").strip():
+                        log.write(chunk["stream"])
+                        on_line(chunk["stream"].rstrip())
+                    if "aux" in chunk and "ID" in chunk["aux"]:
+                        image_id = chunk["aux"]["ID"]
         except (BuildError, APIError) as exc:
-            raise SandboxFailed(f"building {tag} failed: {str(exc).splitlines()[0][:300]}") from None
+            reason = str(exc).splitlines()[0][:300]
+            raise SandboxFailed(f"building {tag} failed: {reason} (full log: {log_file})") from None
     return image_id or client.images.get(tag).id
