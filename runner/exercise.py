@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -158,10 +159,8 @@ def load_exercise(path: Path) -> Exercise:
 def find_grader(path: Path, ident: str) -> Path:
     """``graders/<id>`` beside the exercise's ``exercises/`` folder, else in the current course root."""
     candidates = [path.parent.parent / "graders" / ident]
-    try:
+    with contextlib.suppress(ExerciseError):
         candidates.append(find_root(Path.cwd()) / "graders" / ident)
-    except ExerciseError:
-        pass
     for grader in candidates:
         if (grader / "tests").is_dir():
             return grader

@@ -108,7 +108,7 @@ def score_outcome(exercise: Exercise, outcome: RunOutcome, sentinel: str | None)
 
     stopped = stop_reason(outcome, exit_record, done)
     tests = tuple(
-        test_result(spec, reports.get(spec.id), output_limit)
+        test_result(spec, reports[spec.id], output_limit)
         if spec.id in reports
         else missing(spec, f"did not report a result: {stopped or 'the run ended before this test'}",
                      "timeout" if stopped and "time" in stopped else "failed")
@@ -180,7 +180,7 @@ def summarise(
 ) -> tuple[str, str]:
     passed = sum(t.status == "passed" for t in tests)
     counts = f"{passed} of {len(tests)} tests passed"
-    if outcome.oom_killed or exit_record.get("returncode") == -9 and not exit_record.get("timed_out"):
+    if outcome.oom_killed or (exit_record.get("returncode") == -9 and not exit_record.get("timed_out")):
         return "resource_limit", f"{counts}; {stopped}"
     if stopped and "time" in stopped:
         return "timeout", f"{counts}; {stopped}"

@@ -69,7 +69,7 @@ def check_notebook(path: Path, data: bytes) -> None:
         raise SubmissionError(f"{path} is not UTF-8 text, so it is not a notebook") from None
     except json.JSONDecodeError as exc:
         raise SubmissionError(f"{path} is not a valid notebook: invalid JSON at line {exc.lineno} ({exc.msg})") from None
-    except Exception as exc:  # noqa: BLE001 - nbformat raises several unrelated types for bad input
+    except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SubmissionError(f"{path} is not a valid notebook: {first}") from None
 

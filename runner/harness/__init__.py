@@ -7,7 +7,8 @@ they import only the standard library, pytest and (for notebooks) nbclient, neve
   worker as the unprivileged user, relays the worker's result events to its own stdout as JSON
   lines, keeps a bounded amount of the worker's output and enforces the submission's wall time.
 - `worker.py` runs the hidden pytest suite against the submission (for a notebook: executes it
-  cell by cell with nbclient, then runs the suite inside the notebook's kernel).
+  cell by cell with nbclient, then runs the suite inside the notebook's kernel);
+- `plugin.py` is the pytest plugin both use: the ``student`` fixture, deadlines, result events.
 """
 
 from __future__ import annotations
@@ -17,3 +18,4 @@ from pathlib import Path
 HARNESS_DIR = Path(__file__).parent
 SUPERVISOR = HARNESS_DIR / "supervisor.py"
 WORKER = HARNESS_DIR / "worker.py"
+PLUGIN = HARNESS_DIR / "plugin.py"

@@ -11,6 +11,7 @@ own stdout and stderr are a pipe read back here and kept up to ``output_bytes``.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -35,7 +36,11 @@ def emit(obj: dict[str, Any]) -> None:
 
 
 def unpack(data: bytes, dest: Path) -> None:
-    """Write the job's regular files under ``dest``; directories stay writable for the worker."""
+    """Write the job's regular files under ``dest``.
+
+    The worker may write to every folder but ``harness/`` (it deletes the hidden suite once
+    collected); files are read-only to it.
+    """
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         for member in tar.getmembers():
             name = PurePosixPath(member.name)
@@ -46,7 +51,7 @@ def unpack(data: bytes, dest: Path) -> None:
                 folder = dest / parent
                 if not folder.exists():
                     folder.mkdir()
-                    os.chmod(folder, 0o777)
+                    os.chmod(folder, 0o755 if parent.parts[0] == "harness" else 0o777)
             source = tar.extractfile(member)
             assert source is not None
             target.write_bytes(source.read())
@@ -130,9 +135,7 @@ def main(argv: list[str]) -> int:
             except ValueError:
                 rejected += 1
                 continue
-            if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES:
-                rejected += 1
-            elif events >= MAX_EVENTS:
+            if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES or events >= MAX_EVENTS:
                 rejected += 1
             else:
                 events += 1
@@ -154,14 +157,12 @@ def main(argv: list[str]) -> int:
             output_total += len(chunk)
             if len(output) < limit:
                 output += chunk[: limit - len(output)]
-        if not ready and proc.poll() is not None:
+        if (not out_open or not ready) and proc.poll() is not None:
             break
 
     if timed_out:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     returncode = proc.wait()
     try:
         while select.select([events_fd], [], [], 0)[0]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..exercise import Limits
-from ..harness import WORKER
+from ..harness import PLUGIN, WORKER
 
 #: How much of the supervisor's stdout we read at most; it only relays bounded events.
 MAX_SUPERVISOR_BYTES = 64 * 1024 * 1024
@@ -62,6 +62,7 @@ class RunRequest:
         members = {
             "job.json": json.dumps(self.job()).encode(),
             "harness/worker.py": WORKER.read_bytes(),
+            "harness/plugin.py": PLUGIN.read_bytes(),
             "harness/pytest.ini": b"[pytest]\n",
             **{f"submission/{name}": data for name, data in self.files.items()},
             **{f"suite/{name}": data for name, data in self.suite.items()},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -119,10 +120,8 @@ class DockerSandbox:
             raise SandboxFailed(f"the Docker engine failed while grading: {str(exc).splitlines()[0][:300]}") from None
         finally:
             if container_id is not None:
-                try:
+                with contextlib.suppress(DockerException):
                     api.remove_container(container_id, force=True)
-                except DockerException:
-                    pass
         events, exit_record = parse_supervisor_output(stdout)
         return RunOutcome(
             events=tuple(events),

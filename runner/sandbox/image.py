@@ -64,4 +64,4 @@ def build_image(
         except (BuildError, APIError) as exc:
             reason = str(exc).splitlines()[0][:300]
             raise SandboxFailed(f"building {tag} failed: {reason} (full log: {log_file})") from None
-    return image_id or client.images.get(tag).id
+    return str(image_id or client.images.get(tag).id)

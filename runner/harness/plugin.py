@@ -1,0 +1,202 @@
+"""The pytest side of the harness: the ``student`` fixture, per-phase deadlines, one event per test.
+
+Imported by ``worker.py`` in the worker process (module and files exercises) or inside the
+notebook's kernel (notebook exercises), so the worker itself starts without importing pytest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import signal
+import sys
+import types
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from worker import Channel, clip  # type: ignore[import-not-found]
+
+
+class TestTimeout(BaseException):
+    """Raised in a test that ran past its time limit; a BaseException so ``except Exception`` misses it."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    def expire(signum: int, frame: object) -> None:
+        raise TestTimeout(f"took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class StudentLoader:
+    """Imports the student's module once; a failed import fails every test the same way."""
+
+    def __init__(self, module: str | None, namespace: types.ModuleType | Path | None) -> None:
+        self.module = module
+        self.value = namespace
+        self.error: BaseException | None = None
+
+    def load(self) -> types.ModuleType | Path:
+        if self.value is not None:
+            return self.value
+        if self.error is not None:
+            raise self.error
+        assert self.module is not None
+        try:
+            self.value = importlib.import_module(self.module)
+        except BaseException as exc:
+            self.error = exc
+            raise
+        return self.value
+
+
+class GraderPlugin:
+    """Provides the ``student`` fixture, per-phase deadlines and one event per test."""
+
+    def __init__(self, job: dict[str, Any], work: Path, loader: StudentLoader, channel: Channel):
+        self.job = job
+        self.suite = work / "suite"
+        self.submission = work / "submission"
+        self.loader = loader
+        self.channel = channel
+        self.timeout = float(job["test_timeout_s"])
+        self.output_limit = int(job["output_bytes"])
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "points(n, hint=''): points a test is worth, and a hint")
+
+    @pytest.fixture(name="student")
+    def student(self) -> types.ModuleType | Path:
+        return self.loader.load()
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.channel.send(
+                {"type": "collect_error", "nodeid": report.nodeid, "message": clip(str(report.longrepr), 4000)}
+            )
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.channel.send({"type": "collected", "nodeids": [item.nodeid for item in session.items]})
+        for path in sorted(self.suite.rglob("*"), reverse=True):
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, object, object]:
+        with deadline(self.timeout):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
+        with deadline(self.timeout):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
+        with deadline(self.timeout):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report: pytest.TestReport = yield
+        record = self.records.setdefault(
+            item.nodeid, {"status": "passed", "message": "", "location": None, "output": "", "duration_s": 0.0}
+        )
+        record["duration_s"] += call.duration
+        if report.skipped and record["status"] == "passed":
+            record["status"] = "skipped"
+            record["message"] = clip(str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "", 2000)
+        elif report.failed and record["status"] in ("passed", "skipped"):
+            excinfo = call.excinfo
+            if excinfo is not None and excinfo.errisinstance(TestTimeout):
+                record["status"] = "timeout"
+            elif call.when == "call":
+                record["status"] = "failed"
+            else:
+                record["status"] = "error"
+            if excinfo is not None:
+                record["message"] = clip(describe(excinfo.value), 4000)
+                record["location"] = self.locate(excinfo.tb)
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = self.records.get(report.nodeid)
+        if record is None:
+            return
+        text = "".join(section for _, section in report.get_sections("Captured stdout"))
+        text += "".join(section for _, section in report.get_sections("Captured stderr"))
+        if text:
+            record["output"] += text
+        if report.when == "teardown":
+            record["output"] = clip(record["output"], self.output_limit)
+            record["duration_s"] = round(record["duration_s"], 4)
+            self.channel.send({"type": "test", "nodeid": report.nodeid, **record})
+
+    def locate(self, tb: types.TracebackType | None) -> dict[str, Any] | None:
+        """The deepest frame of the traceback that is in the student's files."""
+        found = None
+        root = str(self.submission) + os.sep
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.startswith(root):
+                found = {"file": filename[len(root) :], "line": tb.tb_lineno}
+            tb = tb.tb_next
+        return found
+
+
+def describe(exc: BaseException) -> str:
+    """One message for the report: the assertion's explanation, or ``Type: message``."""
+    if isinstance(exc, AssertionError):
+        text = str(exc).strip()
+        return text or "assertion failed"
+    if isinstance(exc, TestTimeout):
+        return f"Timed out: {exc}"
+    if isinstance(exc, SyntaxError):
+        return f"SyntaxError: {exc.msg} ({exc.filename}, line {exc.lineno})"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def run_tests(job_path: str, namespace: types.ModuleType | None = None) -> None:
+    """Run the hidden suite against the submission.
+
+    The ``student`` fixture is ``namespace`` (a notebook's names), the submission folder as a
+    ``Path`` (kind ``files``), or the imported module.
+    """
+    job_file = Path(job_path)
+    job = json.loads(job_file.read_text())
+    work = job_file.parent
+    channel = Channel(os.environ["GRADER_CHANNEL"])
+    # Last on the path: nothing the student writes can shadow pytest or the standard library.
+    sys.path.append(str(work / "submission"))
+    value = work / "submission" if job["kind"] == "files" else namespace
+    loader = StudentLoader(job.get("module"), value)
+    plugin = GraderPlugin(job, work, loader, channel)
+    args = [
+        str(work / "suite"),
+        "-c", str(work / "harness" / "pytest.ini"),
+        "--rootdir", str(work / "suite"),
+        "-p", "no:cacheprovider",
+        "-p", "no:stepwise",
+        "-q",
+        "--no-header",
+        "-o", "console_output_style=classic",
+    ]  # fmt: skip
+    pytest.main(args, plugins=[plugin])
+    channel.send({"type": "done"})
