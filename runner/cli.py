@@ -235,13 +235,17 @@ def sandbox_group() -> None:
 @click.option("--base-image", default="python:3.12-slim", show_default=True, help="Image to build on (any with python3 -m venv).")
 @click.option("--wheelhouse", type=click.Path(path_type=Path, file_okay=False),
               help="Install from these wheels only (offline); see sandbox/requirements.txt.")  # fmt: skip
+@click.option("--if-changed", is_flag=True, help="Do nothing when the image is built from the current Dockerfile and pins.")
 @image_option
 @reports_errors
-def sandbox_build(base_image: str, wheelhouse: Path | None, image: str) -> None:
+def sandbox_build(base_image: str, wheelhouse: Path | None, if_changed: bool, image: str) -> None:
     """Build the image every submission runs in."""
-    from .sandbox.image import build_image
+    from .sandbox.image import build_image, image_is_current
 
     root = find_root(Path.cwd())
+    if if_changed and image_is_current(root / "sandbox", image):
+        console.print(f"{image} is up to date")
+        return
     with console.status(f"building {image} from {base_image}") as status:
         image_id = build_image(root / "sandbox", tag=image, base_image=base_image, wheelhouse=wheelhouse,
                                on_line=lambda line: status.update(escape(line[:100])))  # fmt: skip

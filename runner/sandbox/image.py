@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -12,6 +13,27 @@ from ..errors import SandboxFailed, UsageError
 from .docker import DEFAULT_IMAGE, connect
 
 DEFAULT_BASE = "python:3.12-slim"
+SOURCE_LABEL = "org.backend-roadmap.grade.source"
+
+
+def source_hash(sandbox_dir: Path) -> str:
+    """What the image is built from: the Dockerfile and the pinned requirements."""
+    digest = hashlib.sha256()
+    for name in ("Dockerfile", "requirements.txt"):
+        digest.update((sandbox_dir / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def image_is_current(sandbox_dir: Path, tag: str = DEFAULT_IMAGE, client: Any = None) -> bool:
+    """Whether ``tag`` exists and was built from the current Dockerfile and requirements."""
+    from docker.errors import ImageNotFound
+
+    client = client or connect()
+    try:
+        labels = client.images.get(tag).labels or {}
+    except ImageNotFound:
+        return False
+    return bool(labels.get(SOURCE_LABEL) == source_hash(sandbox_dir))
 
 
 def build_image(
@@ -49,7 +71,7 @@ def build_image(
         image_id = None
         stream = client.api.build(
             path=str(context), tag=tag, buildargs={"BASE_IMAGE": base_image}, network_mode="host",
-            rm=True, forcerm=True, decode=True, labels={"org.backend-roadmap.grade": "image"},
+            rm=True, forcerm=True, decode=True, labels={SOURCE_LABEL: source_hash(sandbox_dir)},
         )  # fmt: skip
         try:
             with log_file.open("w", encoding="utf-8") as log:
