@@ -38,13 +38,13 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except GraderError as exc:
-            errors.print(f"[bold red]error:[/] {escape(str(exc))}")
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             errors.print("[bold red]interrupted[/]: nothing was left running")
             sys.exit(130)
         except OSError as exc:
-            errors.print(f"[bold red]error:[/] {escape(str(exc))}")
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             sys.exit(3)
 
     return wrapper  # type: ignore[return-value]

@@ -63,6 +63,7 @@ def grade_submission(
             files=submission.files,
             suite={**exercise.suite_files(), sentinel_name: sentinel_source},
             limits=exercise.limits,
+            sentinel=sentinel_id,
         )
         on_stage(f"running {submission.id} in the {sandbox.name} sandbox")
         outcome = sandbox.run(request)

@@ -186,6 +186,8 @@ def summarise(
         return "timeout", f"{counts}; {stopped}"
     if not outcome.exit:
         return "infra_error", f"{counts}; {stopped} ({outcome.diagnostics.strip()[-300:]})"
+    if tests and all(t.status == "timeout" for t in tests):
+        return "timeout", f"every test ran out of time: {tests[0].message.splitlines()[0][:300]}"
     errors = Counter(t.message for t in tests if t.status == "error")
     if tests and errors and sum(errors.values()) == len(tests):
         message, _ = errors.most_common(1)[0]

@@ -63,6 +63,7 @@ def check_notebook(path: Path, data: bytes) -> None:
     import nbformat
 
     try:
+        json.loads(data.decode("utf-8"))
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
     except UnicodeDecodeError:

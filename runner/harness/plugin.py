@@ -39,6 +39,15 @@ def deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+class LoadError(Exception):
+    """The student's module failed to import; an Exception, whatever the import raised, so that
+    pytest's setup bookkeeping survives ``SystemExit`` or a timeout at import time."""
+
+
+class LoadTimeout(LoadError):
+    """The student's module took too long to import."""
+
+
 class StudentLoader:
     """Imports the student's module once; a failed import fails every test the same way."""
 
@@ -50,15 +59,15 @@ class StudentLoader:
     def load(self) -> types.ModuleType | Path:
         if self.value is not None:
             return self.value
-        if self.error is not None:
-            raise self.error
-        assert self.module is not None
-        try:
-            self.value = importlib.import_module(self.module)
-        except BaseException as exc:
-            self.error = exc
-            raise
-        return self.value
+        if self.error is None:
+            assert self.module is not None
+            try:
+                self.value = importlib.import_module(self.module)
+                return self.value
+            except BaseException as exc:  # noqa: BLE001 - an import may raise anything, even SystemExit
+                self.error = exc
+        kind = LoadTimeout if isinstance(self.error, TestTimeout) else LoadError
+        raise kind(str(self.error) if kind is LoadTimeout else describe(self.error))
 
 
 class GraderPlugin:
@@ -86,6 +95,12 @@ class GraderPlugin:
             self.channel.send(
                 {"type": "collect_error", "nodeid": report.nodeid, "message": clip(str(report.longrepr), 4000)}
             )
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        # The must-fail sentinel runs last, after the student's code has had every chance to
+        # tamper with reporting.
+        sentinel = self.job.get("sentinel")
+        items.sort(key=lambda item: item.nodeid == sentinel)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.channel.send({"type": "collected", "nodeids": [item.nodeid for item in session.items]})
@@ -124,7 +139,7 @@ class GraderPlugin:
             record["message"] = clip(str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "", 2000)
         elif report.failed and record["status"] in ("passed", "skipped"):
             excinfo = call.excinfo
-            if excinfo is not None and excinfo.errisinstance(TestTimeout):
+            if excinfo is not None and excinfo.errisinstance((TestTimeout, LoadTimeout)):
                 record["status"] = "timeout"
             elif call.when == "call":
                 record["status"] = "failed"
@@ -167,6 +182,10 @@ def describe(exc: BaseException) -> str:
         return text or "assertion failed"
     if isinstance(exc, TestTimeout):
         return f"Timed out: {exc}"
+    if isinstance(exc, LoadTimeout):
+        return f"Timed out while importing your module: {exc}"
+    if isinstance(exc, LoadError):
+        return f"Importing your module failed: {exc}"
     if isinstance(exc, SyntaxError):
         return f"SyntaxError: {exc.msg} ({exc.filename}, line {exc.lineno})"
     text = str(exc)
@@ -194,9 +213,7 @@ def run_tests(job_path: str, namespace: types.ModuleType | None = None) -> None:
         "--rootdir", str(work / "suite"),
         "-p", "no:cacheprovider",
         "-p", "no:stepwise",
-        "-q",
-        "--no-header",
-        "-o", "console_output_style=classic",
+        "-p", "no:terminal",
     ]  # fmt: skip
     pytest.main(args, plugins=[plugin])
     channel.send({"type": "done"})

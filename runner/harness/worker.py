@@ -48,11 +48,15 @@ _grader_plugin.run_tests({job!r}, _grader_ns)
 
 def run_notebook(job: dict[str, Any], job_path: Path) -> None:
     """Execute the notebook cell by cell, report each cell, then run the suite in its kernel."""
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
 
     # The kernel takes longest to start: start it first and load nbclient while it boots.
-    kernel = KernelManager(kernel_name="python3")
-    kernel.start_kernel(cwd=str(job_path.parent / "submission"), extra_arguments=["--HistoryManager.enabled=False"])
+    # nbclient drives an async manager; a sync one deadlocks when it interrupts a cell.
+    kernel = AsyncKernelManager(kernel_name="python3")
+    run_sync(kernel.start_kernel)(
+        cwd=str(job_path.parent / "submission"), extra_arguments=["--HistoryManager.enabled=False"]
+    )
 
     import nbformat
     from nbclient import NotebookClient

@@ -34,10 +34,12 @@ class RunRequest:
     files: dict[str, bytes]
     suite: dict[str, bytes]
     limits: Limits
+    sentinel: str | None = None
 
     def job(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "sentinel": self.sentinel,
             "module": self.module,
             "files": sorted(self.files),
             "test_timeout_s": self.limits.test_timeout_s,

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner.errors import ExerciseError
+from runner.exercise import Exercise, all_exercises, exercise_path, load_exercise
+
+
+def test_sqlalchemy_manifest_reads_points_and_hints(sqlalchemy_exercise: Exercise) -> None:
+    assert sqlalchemy_exercise.kind == "module"
+    assert sqlalchemy_exercise.files == ("bookshop.py",)
+    assert sqlalchemy_exercise.module == "bookshop"
+    assert len(sqlalchemy_exercise.tests) >= 12
+    assert all(t.points > 0 and t.hint for t in sqlalchemy_exercise.tests)
+    assert sqlalchemy_exercise.max_score == sum(t.points for t in sqlalchemy_exercise.tests)
+    assert all(t.id.startswith("test_") and "::" in t.id for t in sqlalchemy_exercise.tests)
+
+
+def test_notebook_exercise(basics_exercise: Exercise) -> None:
+    assert basics_exercise.kind == "notebook"
+    assert basics_exercise.files == ("exercise.ipynb",)
+    assert len(basics_exercise.tests) >= 12
+    assert len(basics_exercise.mutant_paths()) >= 5
+
+
+def test_every_exercise_has_a_reference_and_mutants(root: Path) -> None:
+    exercises = all_exercises(root)
+    assert {"01_python_basics", "04_sqlalchemy"} <= {e.id for e in exercises}
+    for exercise in exercises:
+        for name in exercise.files:
+            assert (exercise.reference_path() / name).is_file(), f"{exercise.id} has no reference {name}"
+        assert exercise.mutant_paths(), exercise.id
+        for mutant in exercise.mutant_paths():
+            assert (mutant / "about.txt").read_text().strip(), f"{mutant} has no about.txt"
+
+
+def test_suite_hash_changes_with_the_suite(tmp_path: Path) -> None:
+    exercise, grader = make_exercise(tmp_path, "@pytest.mark.points(1, hint='h')\ndef test_a(student):\n    pass\n")
+    before = load_exercise(exercise).suite_hash
+    (grader / "tests" / "test_x.py").write_text(
+        "import pytest\n@pytest.mark.points(2, hint='h')\ndef test_a(student):\n    pass\n"
+    )
+    assert load_exercise(exercise).suite_hash != before
+
+
+def make_exercise(tmp_path: Path, body: str, toml: str = 'kind = "module"\nfiles = ["m.py"]\n') -> tuple[Path, Path]:
+    exercise = tmp_path / "exercises" / "99_demo"
+    grader = tmp_path / "graders" / "99_demo"
+    exercise.mkdir(parents=True)
+    (grader / "tests").mkdir(parents=True)
+    (exercise / "exercise.toml").write_text(toml)
+    (grader / "tests" / "test_x.py").write_text("import pytest\n" + body)
+    return exercise, grader
+
+
+def test_not_an_exercise(tmp_path: Path) -> None:
+    with pytest.raises(ExerciseError, match="not an exercise"):
+        load_exercise(tmp_path)
+
+
+def test_test_without_points_is_refused(tmp_path: Path) -> None:
+    exercise, _ = make_exercise(tmp_path, "def test_a(student):\n    pass\n")
+    with pytest.raises(ExerciseError, match="needs @pytest.mark.points"):
+        load_exercise(exercise)
+
+
+def test_parametrized_hidden_test_is_refused(tmp_path: Path) -> None:
+    body = "@pytest.mark.parametrize('x', [1, 2])\n@pytest.mark.points(1)\ndef test_a(student, x):\n    pass\n"
+    exercise, _ = make_exercise(tmp_path, body)
+    with pytest.raises(ExerciseError, match="parametrized"):
+        load_exercise(exercise)
+
+
+def test_unknown_kind_and_limit_are_refused(tmp_path: Path) -> None:
+    body = "@pytest.mark.points(1)\ndef test_a(student):\n    pass\n"
+    exercise, _ = make_exercise(tmp_path, body, 'kind = "video"\nfiles = ["m.py"]\n')
+    with pytest.raises(ExerciseError, match="kind must be one of"):
+        load_exercise(exercise)
+    (exercise / "exercise.toml").write_text('files = ["m.py"]\n[limits]\nbananas = 3\n')
+    with pytest.raises(ExerciseError, match="unknown limit"):
+        load_exercise(exercise)
+
+
+def test_limits_override_defaults(tmp_path: Path) -> None:
+    body = "class TestGroup:\n    @pytest.mark.points(3, hint='x')\n    def test_a(self, student):\n        '''Adds up.'''\n"
+    exercise, _ = make_exercise(tmp_path, body, 'files = ["m.py"]\n[limits]\nmemory_mb = 256\n')
+    loaded = load_exercise(exercise)
+    assert loaded.limits.memory_mb == 256 and loaded.limits.test_timeout_s == 10
+    assert [(t.id, t.name, t.points) for t in loaded.tests] == [("test_x.py::TestGroup::test_a", "Adds up.", 3)]
+
+
+def test_exercise_path_by_number_or_name(root: Path) -> None:
+    assert exercise_path(root, "04").name == "04_sqlalchemy"
+    assert exercise_path(root, "01_python_basics").name == "01_python_basics"
+    with pytest.raises(ExerciseError, match="no exercise"):
+        exercise_path(root, "77_nothing")

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from runner.errors import UsageError
+from runner.exercise import Exercise
+from runner.grading import grade_submission
+from runner.render import render_html, render_junit, render_markdown, write_reports
+from runner.results import SubmissionResult, load_results
+from runner.sandbox.fake import FakeSandbox
+from runner.submission import collect_submission
+
+
+def sample(exercise: Exercise, failing: int = 2) -> SubmissionResult:
+    statuses = {t.id: ("failed" if i < failing else "passed") for i, t in enumerate(exercise.tests)}
+    cells = ({"type": "cell", "index": 3, "status": "error", "error": "ZeroDivisionError: division by zero", "line": 2},)
+    sandbox = FakeSandbox.with_outcomes(statuses, cells=cells)
+    submission = collect_submission(exercise.path, exercise)
+    result = grade_submission(exercise, submission, sandbox)
+    return result
+
+
+def test_json_round_trip(sqlalchemy_exercise: Exercise, tmp_path: Path) -> None:
+    result = sample(sqlalchemy_exercise)
+    paths = write_reports(result, tmp_path)
+    data = json.loads(paths["results"].read_text())
+    assert data["schema_version"] == 1
+    assert data["status"] in ("failed", "tampered")
+    assert load_results(paths["results"]) == result
+
+
+def test_load_results_rejects_other_files(tmp_path: Path) -> None:
+    bad = tmp_path / "results.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(UsageError, match="not a results file"):
+        load_results(bad)
+    bad.write_text('{"schema_version": 99}')
+    with pytest.raises(UsageError, match="schema v1"):
+        load_results(bad)
+    with pytest.raises(UsageError, match="does not exist"):
+        load_results(tmp_path / "missing.json")
+
+
+def test_html_report_is_self_contained_and_complete(sqlalchemy_exercise: Exercise) -> None:
+    result = sample(sqlalchemy_exercise)
+    page = render_html(result)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "the report must not fetch anything"
+    assert "<script" not in page
+    assert f"{result.score:g}" in page and f"{result.max_score:g} points" in page
+    for test in result.tests:
+        assert test.name.replace("'", "&#39;") in page
+    failed = next(t for t in result.tests if t.status != "passed")
+    assert failed.hint.replace("'", "&#39;") in page
+    assert "ZeroDivisionError" in page and "cell 3" in page
+    assert "512 MiB memory" in page
+    assert 'name="viewport"' in page
+
+
+def test_html_escapes_student_output(sqlalchemy_exercise: Exercise) -> None:
+    result = sample(sqlalchemy_exercise)
+    from dataclasses import replace
+
+    evil = replace(result, tests=(replace(result.tests[0], message="<script>alert(1)</script>"),) + result.tests[1:])
+    page = render_html(evil)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_junit_counts_and_points(sqlalchemy_exercise: Exercise) -> None:
+    result = sample(sqlalchemy_exercise, failing=3)
+    root = ET.fromstring(render_junit(result).split("\n", 1)[1])
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert suite.get("tests") == str(len(result.tests))
+    assert suite.get("failures") == "3"
+    cases = suite.findall("testcase")
+    assert len(cases) == len(result.tests)
+    assert len([c for c in cases if c.find("failure") is not None]) == 3
+    points = cases[0].find("properties/property[@name='max_score']")
+    assert points is not None and float(points.get("value", "0")) == result.tests[0].max_score
+
+
+def test_markdown_lists_failures_with_hints(sqlalchemy_exercise: Exercise) -> None:
+    result = sample(sqlalchemy_exercise)
+    text = render_markdown(result)
+    assert text.startswith(f"## {result.exercise_title}")
+    assert "### What to fix" in text
+    assert "Hint:" in text
+    assert text.count("\n| ") == len(result.tests) + 1
