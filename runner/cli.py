@@ -198,6 +198,7 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     rows: list[VerifyRow] = []
     with console.status("verifying") as status:
         for exercise in chosen:
+
             def show(row: VerifyRow) -> None:
                 status.update(f"{row.exercise}: {row.variant} {'ok' if row.ok else 'FAILED'}")
 
@@ -274,3 +275,7 @@ def sandbox_check(image: str) -> None:
 
     for name, ok, detail in probe(DockerSandbox(image, client)):
         console.print(f"{'[green]ok[/]  ' if ok else '[red]FAIL[/]'} {name}: {escape(detail)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -53,9 +53,7 @@ def render_junit(result: SubmissionResult) -> str:
                        ("submission", result.submission)):  # fmt: skip
         ET.SubElement(props, "property", name=key, value=str(value))
     for test in result.tests:
-        case = ET.SubElement(
-            suite, "testcase", classname=result.exercise, name=test.id, time=f"{test.duration_s:.3f}"
-        )
+        case = ET.SubElement(suite, "testcase", classname=result.exercise, name=test.id, time=f"{test.duration_s:.3f}")
         case_props = ET.SubElement(case, "properties")
         ET.SubElement(case_props, "property", name="score", value=f"{test.score:g}")
         ET.SubElement(case_props, "property", name="max_score", value=f"{test.max_score:g}")

@@ -114,8 +114,7 @@ class SubmissionResult:
             raise ValueError(f"unknown submission status {data.get('status')!r}")
         try:
             tests = tuple(
-                TestResult(**{**t, "location": Location(**t["location"]) if t.get("location") else None})
-                for t in data["tests"]
+                TestResult(**{**t, "location": Location(**t["location"]) if t.get("location") else None}) for t in data["tests"]
             )
             cells = tuple(CellResult(**c) for c in data.get("cells", ()))
             fields_ = {k: v for k, v in data.items() if k not in ("tests", "cells", "grader", "sandbox", "percent")}

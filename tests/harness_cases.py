@@ -9,7 +9,7 @@ import nbformat
 
 from runner.exercise import Exercise, load_exercise
 
-HIDDEN = '''
+HIDDEN = """
 import pytest
 
 @pytest.mark.points(1, hint="add returns the sum")
@@ -27,9 +27,9 @@ def test_sub(student):
 @pytest.mark.points(1, hint="prints are captured")
 def test_shout(student):
     assert student.shout("hi") == "HI"
-'''
+"""
 
-GOOD = '''
+GOOD = """
 def add(a, b):
     return a + b
 
@@ -42,7 +42,7 @@ def sub(a, b):
 def shout(text):
     print("shouting", text)
     return text.upper()
-'''
+"""
 
 
 def demo_exercise(tmp_path: Path, kind: str = "module", **limits: float) -> Exercise:
@@ -84,7 +84,10 @@ MODULE_CASES: dict[str, tuple[str, str, tuple[str, str, str, str]]] = {
         ("passed", "timeout", "passed", "passed"),
     ),
     "loop_that_swallows_the_timeout": (
-        GOOD.replace('return "done"', "while True:\n        try:\n            sum(range(10**6))\n        except BaseException:\n            pass"),
+        GOOD.replace(
+            'return "done"',
+            "while True:\n        try:\n            sum(range(10**6))\n        except BaseException:\n            pass",
+        ),
         "timeout",
         ("passed", "timeout", "timeout", "timeout"),
     ),
@@ -108,7 +111,8 @@ MODULE_CASES: dict[str, tuple[str, str, tuple[str, str, str, str]]] = {
     "writes_the_result_channel": (
         "import os, json\n"
         "fd = os.open(os.environ['GRADER_CHANNEL'], os.O_WRONLY)\n"
-        "os.write(fd, (json.dumps({'type': 'test', 'nodeid': 'test_demo.py::test_bonus', 'status': 'passed'}) + '\\n').encode())\n"
+        "forged = {'type': 'test', 'nodeid': 'test_demo.py::test_bonus', 'status': 'passed'}\n"
+        "os.write(fd, (json.dumps(forged) + '\\n').encode())\n"
         + GOOD,
         "tampered",
         ("passed", "passed", "passed", "passed"),
@@ -120,8 +124,7 @@ MODULE_CASES: dict[str, tuple[str, str, tuple[str, str, str, str]]] = {
         "    report = _original(item, call)\n"
         "    report.outcome = 'passed'\n"
         "    return report\n"
-        "r.TestReport.from_item_and_call = staticmethod(_forge)\n"
-        + GOOD.replace("return a + b", "return 0"),
+        "r.TestReport.from_item_and_call = staticmethod(_forge)\n" + GOOD.replace("return a + b", "return 0"),
         "tampered",
         ("passed", "passed", "passed", "passed"),
     ),

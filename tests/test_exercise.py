@@ -62,7 +62,7 @@ def test_not_an_exercise(tmp_path: Path) -> None:
 
 def test_test_without_points_is_refused(tmp_path: Path) -> None:
     exercise, _ = make_exercise(tmp_path, "def test_a(student):\n    pass\n")
-    with pytest.raises(ExerciseError, match="needs @pytest.mark.points"):
+    with pytest.raises(ExerciseError, match=r"needs @pytest\.mark\.points"):
         load_exercise(exercise)
 
 

@@ -65,7 +65,7 @@ def test_html_escapes_student_output(sqlalchemy_exercise: Exercise) -> None:
     result = sample(sqlalchemy_exercise)
     from dataclasses import replace
 
-    evil = replace(result, tests=(replace(result.tests[0], message="<script>alert(1)</script>"),) + result.tests[1:])
+    evil = replace(result, tests=(replace(result.tests[0], message="<script>alert(1)</script>"), *result.tests[1:]))
     page = render_html(evil)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page

@@ -78,9 +78,7 @@ def test_result_for_an_unknown_test_is_tampered(sqlalchemy_exercise: Exercise) -
 def test_duplicate_result_is_tampered(sqlalchemy_exercise: Exercise) -> None:
     test_id = sqlalchemy_exercise.tests[0].id
     duplicate = {"type": "test", "nodeid": test_id, "status": "passed", "message": "", "output": "", "duration_s": 0}
-    verdict = score_outcome(
-        sqlalchemy_exercise, outcome(statuses(sqlalchemy_exercise), extra_events=(duplicate,)), SENTINEL
-    )
+    verdict = score_outcome(sqlalchemy_exercise, outcome(statuses(sqlalchemy_exercise), extra_events=(duplicate,)), SENTINEL)
     assert verdict.status == "tampered"
 
 
@@ -104,9 +102,7 @@ def test_timeout_keeps_what_passed(sqlalchemy_exercise: Exercise) -> None:
 
 
 def test_out_of_memory_is_a_resource_limit(sqlalchemy_exercise: Exercise) -> None:
-    verdict = score_outcome(
-        sqlalchemy_exercise, outcome({}, done=False, returncode=-9, oom_killed=True), SENTINEL
-    )
+    verdict = score_outcome(sqlalchemy_exercise, outcome({}, done=False, returncode=-9, oom_killed=True), SENTINEL)
     assert verdict.status == "resource_limit"
     assert "memory" in verdict.message
 
@@ -114,8 +110,7 @@ def test_out_of_memory_is_a_resource_limit(sqlalchemy_exercise: Exercise) -> Non
 def test_every_test_erroring_the_same_way_is_a_load_error(sqlalchemy_exercise: Exercise) -> None:
     run = outcome(statuses(sqlalchemy_exercise, "error"))
     events = tuple(
-        {**e, "message": "ImportError: no module named sqlalchemy_typo"} if e.get("type") == "test" else e
-        for e in run.events
+        {**e, "message": "ImportError: no module named sqlalchemy_typo"} if e.get("type") == "test" else e for e in run.events
     )
     verdict = score_outcome(sqlalchemy_exercise, replace(run, events=events), SENTINEL)
     assert verdict.status == "error"
@@ -143,9 +138,7 @@ def test_messages_and_output_are_clipped(sqlalchemy_exercise: Exercise) -> None:
     assert all(len(t.output) < limit + 100 for t in verdict.tests)
 
 
-def test_grade_submission_sends_only_declared_files_and_a_fresh_sentinel(
-    tmp_path: Path, sqlalchemy_exercise: Exercise
-) -> None:
+def test_grade_submission_sends_only_declared_files_and_a_fresh_sentinel(tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
     seen: list[RunRequest] = []
 
     def respond(request: RunRequest) -> RunOutcome:

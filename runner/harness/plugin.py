@@ -64,7 +64,7 @@ class StudentLoader:
             try:
                 self.value = importlib.import_module(self.module)
                 return self.value
-            except BaseException as exc:  # noqa: BLE001 - an import may raise anything, even SystemExit
+            except BaseException as exc:  # an import may raise anything, even SystemExit
                 self.error = exc
         kind = LoadTimeout if isinstance(self.error, TestTimeout) else LoadError
         raise kind(str(self.error) if kind is LoadTimeout else describe(self.error))
@@ -92,9 +92,7 @@ class GraderPlugin:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.channel.send(
-                {"type": "collect_error", "nodeid": report.nodeid, "message": clip(str(report.longrepr), 4000)}
-            )
+            self.channel.send({"type": "collect_error", "nodeid": report.nodeid, "message": clip(str(report.longrepr), 4000)})
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         # The must-fail sentinel runs last, after the student's code has had every chance to

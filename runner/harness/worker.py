@@ -54,9 +54,7 @@ def run_notebook(job: dict[str, Any], job_path: Path) -> None:
     # The kernel takes longest to start: start it first and load nbclient while it boots.
     # nbclient drives an async manager; a sync one deadlocks when it interrupts a cell.
     kernel = AsyncKernelManager(kernel_name="python3")
-    run_sync(kernel.start_kernel)(
-        cwd=str(job_path.parent / "submission"), extra_arguments=["--HistoryManager.enabled=False"]
-    )
+    run_sync(kernel.start_kernel)(cwd=str(job_path.parent / "submission"), extra_arguments=["--HistoryManager.enabled=False"])
 
     import nbformat
     from nbclient import NotebookClient
@@ -109,9 +107,7 @@ def run_notebook(job: dict[str, Any], job_path: Path) -> None:
             channel.send(event)
             cell.outputs = []
         client.timeout = None
-        runner = nbformat.v4.new_code_cell(
-            KERNEL_TESTS.format(harness=str(work / "harness"), job=str(job_path))
-        )
+        runner = nbformat.v4.new_code_cell(KERNEL_TESTS.format(harness=str(work / "harness"), job=str(job_path)))
         nb.cells.append(runner)
         client.execute_cell(runner, len(nb.cells) - 1)
 

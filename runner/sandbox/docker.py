@@ -65,9 +65,10 @@ class DockerSandbox:
                 "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
                 "/work": "rw,nosuid,nodev,size=128m,mode=1777",
             },
-            # Only what the supervisor needs to start the worker as another user; the worker has none.
+            # Only what the supervisor needs to start the worker as another user and to kill it;
+            # the worker, once it is uid 1000, has none.
             cap_drop=["ALL"],
-            cap_add=["SETUID", "SETGID"],
+            cap_add=["SETUID", "SETGID", "KILL"],
             security_opt=["no-new-privileges"],
             mem_limit=memory,
             memswap_limit=memory,
@@ -103,9 +104,12 @@ class DockerSandbox:
             stdin = api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
             api.start(container_id)
             raw = stdin._sock
-            raw.sendall(request.job_tar())
-            raw.shutdown(socket.SHUT_WR)
-            stdin.close()
+            try:
+                raw.sendall(request.job_tar())
+                raw.shutdown(socket.SHUT_WR)
+            finally:
+                stdin.close()
+                raw.close()
             host_timed_out = False
             try:
                 api.wait(container_id, timeout=request.limits.submission_timeout_s + GRACE_S)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..exercise import Limits
 from . import RunRequest, Sandbox
 
-PROBE_SUITE = b'''
+PROBE_SUITE = b"""
 import os, socket, pathlib
 
 def test_runs_as_non_root():
@@ -37,7 +37,7 @@ def test_hidden_suite_is_gone_from_disk():
 
 def test_student_module_imports(student):
     assert student.ANSWER == 42
-'''
+"""
 
 PROBE_NAMES = {
     "test_runs_as_non_root": "student code runs as a non-root user",

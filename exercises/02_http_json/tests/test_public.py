@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # find client.py next to tests/
 
-import client  # noqa: E402
+import client
 
 BOOKS = [
     {"id": 1, "title": "A Wizard of Earthsea", "author": "Ursula K. Le Guin", "year": 1968},
@@ -43,14 +43,13 @@ class MiniLibrary(ThreadingHTTPServer):
 
     @property
     def base_url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.server_port}"
 
 
 class MiniHandler(BaseHTTPRequestHandler):
     server: MiniLibrary
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         """No access log."""
 
     def reply(self, status: int, body: object) -> None:

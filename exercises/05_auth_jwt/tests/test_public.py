@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # find auth.py next to tests/
 
-import auth  # noqa: E402
+import auth
 
 SECRET = "public-tests-secret-0123456789abcdef"
 NOW = 1_700_000_000

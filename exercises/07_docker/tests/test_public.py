@@ -48,7 +48,7 @@ def test_cmd_is_in_exec_form() -> None:
         parsed = json.loads(cmds[-1])
     except json.JSONDecodeError:
         parsed = None
-    assert isinstance(parsed, list), f"CMD {cmds[-1]} is in shell form; write it as a JSON list: CMD [\"gunicorn\", ...]"
+    assert isinstance(parsed, list), f'CMD {cmds[-1]} is in shell form; write it as a JSON list: CMD ["gunicorn", ...]'
 
 
 def test_no_secret_in_env() -> None:

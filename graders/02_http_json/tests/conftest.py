@@ -35,6 +35,7 @@ BOOKS: list[dict[str, Any]] = [
 TOKENS = {"s3cret-ada": "ada", "s3cret-grace": "grace"}
 QUOTA = 60  # X-RateLimit-Remaining before a user's first request
 
+
 @dataclass
 class Seen:
     """One request as the server received it."""
@@ -66,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.0"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         """No access log on stderr."""
 
     def do_GET(self) -> None:
@@ -106,8 +107,7 @@ class LibraryServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._httpd.server_port}"
 
     def start(self) -> None:
         self._thread.start()

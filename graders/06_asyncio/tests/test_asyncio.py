@@ -75,6 +75,8 @@ def outcome(run: Runner, scenario: Coroutine[Any, Any, Any]) -> tuple[Any, Excep
     """(value, None) when the scenario returned, (None, exception) when it raised."""
     try:
         return run(scenario), None
+    except AssertionError:  # the scenario never finished (see conftest.run_in_fresh_loop): say so as it is
+        raise
     except Exception as exc:  # noqa: BLE001 - the test decides what was expected
         return None, exc
 
@@ -406,7 +408,7 @@ def test_race_returns_the_first_to_finish(student: ModuleType, run: Runner, prob
 
     got, elapsed = run(scenario())
     assert got == "fast", f"race of jobs taking 0.3, 0.05 and 0.2 s should return the 0.05 s job's 'fast', got {got!r}"
-    assert elapsed < 0.18, f"race should return as soon as the first job is done (about 0.05 s), took {elapsed:.2f} s"
+    assert elapsed < 0.25, f"race should return as soon as the first job is done (about 0.05 s), took {elapsed:.2f} s"
 
 
 @pytest.mark.points(2, hint="Cancel the losers, then await them (asyncio.gather(..., return_exceptions=True)) before returning.")

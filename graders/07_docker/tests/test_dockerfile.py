@@ -48,8 +48,10 @@ def is_code_copy(ins: Instruction) -> bool:
 def installs_requirements(ins: Instruction) -> bool:
     """RUN pip install -r requirements.txt (or --requirement)."""
     text = ins.text()
-    return ins.keyword == "RUN" and bool(PIP_INSTALL.search(text)) and bool(
-        re.search(r"(?:^|\s)(?:-r\s*|--requirement[=\s]+)\S*requirements", text)
+    return (
+        ins.keyword == "RUN"
+        and bool(PIP_INSTALL.search(text))
+        and bool(re.search(r"(?:^|\s)(?:-r\s*|--requirement[=\s]+)\S*requirements", text))
     )
 
 
@@ -78,12 +80,15 @@ def last_user(dockerfile: Dockerfile) -> Instruction | None:
 # --- the base image --------------------------------------------------------------------------
 
 
-@pytest.mark.points(2, hint="Pin the base image's version: FROM python:3.12-slim, never python:latest, an untagged python, or a bare python:slim.")
+@pytest.mark.points(
+    2,
+    hint="Pin the base image's version: FROM python:3.12-slim, never python:latest, an untagged python, or a bare python:slim.",
+)
 def test_base_images_are_pinned(dockerfile: Dockerfile) -> None:
     stage_names = dockerfile.stage_names()
     problems = []
-    for ins, image in zip(dockerfile.every("FROM"), dockerfile.images):
-        repository, tag, digest = split_image(image)
+    for ins, image in zip(dockerfile.every("FROM"), dockerfile.images, strict=False):
+        _, tag, digest = split_image(image)
         if image.lower() in stage_names or image.lower() == "scratch" or digest:
             continue  # an earlier stage, the empty image, or pinned by digest
         if tag is None:
@@ -130,12 +135,14 @@ def test_workdir_is_set_before_copying(dockerfile: Dockerfile) -> None:
     assert path.startswith(("/", "$")), f"{first}: use an absolute path such as /app, got {path!r}"
     copies = [ins for ins in dockerfile.final_stage if ins.keyword in ("COPY", "ADD")]
     if copies:
-        assert first.line < copies[0].line, (
-            f"{copies[0]} comes before {first}: set the WORKDIR first so files land in it"
-        )
+        assert first.line < copies[0].line, f"{copies[0]} comes before {first}: set the WORKDIR first so files land in it"
 
 
-@pytest.mark.points(3, hint="COPY requirements.txt and RUN pip install -r requirements.txt BEFORE copying the code, so the dependency layer stays cached when only the code changes.")
+@pytest.mark.points(
+    3,
+    hint="COPY requirements.txt and RUN pip install -r requirements.txt BEFORE copying the code, so the "
+    "dependency layer stays cached when only the code changes.",
+)
 def test_dependencies_are_installed_before_the_code_is_copied(dockerfile: Dockerfile) -> None:
     installs = [ins for ins in dockerfile.instructions if installs_requirements(ins)]
     assert installs, "no RUN pip install -r requirements.txt: install the app's dependencies from requirements.txt"
@@ -173,9 +180,7 @@ def test_pip_install_uses_no_cache_dir(dockerfile: Dockerfile) -> None:
             if env.keyword == "ENV" and env.line < ins.line
             for name, value in env.key_values()
         )
-        assert "--no-cache-dir" in ins.text() or env_off, (
-            f"{ins} keeps pip's cache in the image layer: add --no-cache-dir"
-        )
+        assert "--no-cache-dir" in ins.text() or env_off, f"{ins} keeps pip's cache in the image layer: add --no-cache-dir"
 
 
 @pytest.mark.points(1, hint="Copy the app's files with COPY; ADD is only for URLs and tar archives.")
@@ -200,8 +205,7 @@ def test_code_is_copied_with_copy_not_add(dockerfile: Dockerfile) -> None:
 def test_runs_as_a_non_root_user(dockerfile: Dockerfile) -> None:
     user = last_user(dockerfile)
     assert user is not None, (
-        "no USER in the final stage, so the app runs as root: create a user (RUN useradd ...) "
-        "and add USER app before CMD"
+        "no USER in the final stage, so the app runs as root: create a user (RUN useradd ...) and add USER app before CMD"
     )
     assert user_name(user) not in ROOT_USERS, f"{user}: the last USER is root; switch to a non-root user before CMD"
     for command in final_command(dockerfile):
@@ -233,7 +237,10 @@ def test_the_user_exists(dockerfile: Dockerfile) -> None:
 # --- configuration ---------------------------------------------------------------------------
 
 
-@pytest.mark.points(2, hint="Never bake secrets into ENV or ARG (they stay in the image's history): pass them at run time with docker run -e.")
+@pytest.mark.points(
+    2,
+    hint="Never bake secrets into ENV or ARG (they stay in the image's history): pass them at run time with docker run -e.",
+)
 def test_no_secrets_in_env_or_arg(dockerfile: Dockerfile) -> None:
     leaks = [
         f"{ins.keyword} {name}={value} (line {ins.line})"
@@ -250,12 +257,7 @@ def test_no_secrets_in_env_or_arg(dockerfile: Dockerfile) -> None:
 
 @pytest.mark.points(1, hint="Set ENV PYTHONUNBUFFERED=1 so the app's output reaches docker logs at once.")
 def test_python_output_is_unbuffered(dockerfile: Dockerfile) -> None:
-    values = [
-        value
-        for ins in dockerfile.final("ENV")
-        for name, value in ins.key_values()
-        if name == "PYTHONUNBUFFERED"
-    ]
+    values = [value for ins in dockerfile.final("ENV") for name, value in ins.key_values() if name == "PYTHONUNBUFFERED"]
     assert values and values[-1], (
         f"PYTHONUNBUFFERED should be set to 1 in the final stage (ENV PYTHONUNBUFFERED=1), "
         f"got {'no such ENV' if not values else repr(values[-1])}"
@@ -275,26 +277,33 @@ def test_exposes_the_app_port(dockerfile: Dockerfile) -> None:
 # --- how it starts ---------------------------------------------------------------------------
 
 
-@pytest.mark.points(2, hint='Write CMD in exec (JSON) form, CMD ["gunicorn", ...], so the server is PID 1 and gets the stop signal.')
+@pytest.mark.points(
+    2,
+    hint='Write CMD in exec (JSON) form, CMD ["gunicorn", ...], so the server is PID 1 and gets the stop signal.',
+)
 def test_cmd_is_in_exec_form(dockerfile: Dockerfile) -> None:
     commands = final_command(dockerfile)
     assert commands, 'no CMD: the image would not know how to start the app; add CMD ["gunicorn", ...]'
     for command in commands:
         assert command.exec_form() is not None, (
             f"{command} is in shell form: it runs under /bin/sh -c, so the server is not PID 1 and never "
-            f'sees the SIGTERM of docker stop; write it as a JSON list, e.g. CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]'
+            "sees the SIGTERM of docker stop; write it as a JSON list, "
+            'e.g. CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]'
         )
 
 
-@pytest.mark.points(2, hint="Serve app:app with gunicorn bound to 0.0.0.0:8000; gunicorn alone binds 127.0.0.1, unreachable from outside the container.")
+@pytest.mark.points(
+    2,
+    hint="Serve app:app with gunicorn bound to 0.0.0.0:8000; gunicorn alone binds 127.0.0.1, unreachable from "
+    "outside the container.",
+)
 def test_gunicorn_serves_the_app_on_all_interfaces(dockerfile: Dockerfile) -> None:
     commands = final_command(dockerfile)
     assert commands, "no CMD: expected gunicorn --bind 0.0.0.0:8000 app:app"
     words = [word for command in commands for word in command.words()]
     shown = " ".join(words)
     assert any(word.rsplit("/", 1)[-1] == "gunicorn" for word in words), (
-        f"the container runs {shown!r}: serve the app with gunicorn, a production WSGI server, "
-        f"not the Flask development server"
+        f"the container runs {shown!r}: serve the app with gunicorn, a production WSGI server, not the Flask development server"
     )
     assert "app:app" in words, f"the container runs {shown!r}: tell gunicorn which app to serve, app:app"
     binds = []
@@ -314,7 +323,10 @@ def test_gunicorn_serves_the_app_on_all_interfaces(dockerfile: Dockerfile) -> No
     )
 
 
-@pytest.mark.points(1, hint="Add a HEALTHCHECK that requests http://localhost:8000/health; slim images have no curl, so use python -c with urllib.")
+@pytest.mark.points(
+    1,
+    hint="Add a HEALTHCHECK that requests http://localhost:8000/health; slim images have no curl, so use python -c with urllib.",
+)
 def test_healthcheck_probes_the_health_endpoint(dockerfile: Dockerfile) -> None:
     checks = dockerfile.final("HEALTHCHECK")
     assert checks, "no HEALTHCHECK: add one that requests http://localhost:8000/health so Docker knows when the app is stuck"
@@ -322,9 +334,7 @@ def test_healthcheck_probes_the_health_endpoint(dockerfile: Dockerfile) -> None:
     match = re.search(r"(?:^|\s)CMD\s+(.+)$", check.value, flags=re.IGNORECASE | re.DOTALL)
     assert match, f"{check}: expected HEALTHCHECK [options] CMD <command>, not NONE"
     command = match.group(1)
-    assert APP_PORT in command and "/health" in command, (
-        f"{check}: the check should request http://localhost:{APP_PORT}/health"
-    )
+    assert APP_PORT in command and "/health" in command, f"{check}: the check should request http://localhost:{APP_PORT}/health"
     tools = [tool for tool in ("curl", "wget") if re.search(rf"\b{tool}\b", command)]
     if tools:
         installed = any(
@@ -337,7 +347,11 @@ def test_healthcheck_probes_the_health_endpoint(dockerfile: Dockerfile) -> None:
         )
 
 
-@pytest.mark.points(1, hint="If you apt-get install, do it in one RUN with apt-get update, --no-install-recommends, and rm -rf /var/lib/apt/lists/*.")
+@pytest.mark.points(
+    1,
+    hint="If you apt-get install, do it in one RUN with apt-get update, --no-install-recommends, and rm -rf "
+    "/var/lib/apt/lists/*.",
+)
 def test_apt_get_is_used_cleanly(dockerfile: Dockerfile) -> None:
     for ins in dockerfile.every("RUN"):
         text = ins.text()

@@ -68,6 +68,8 @@ INSERT INTO order_items (order_id, product_id, quantity) VALUES
 
 TABLES = ("customers", "products", "orders", "order_items")
 
+Snapshot = dict[str, list[tuple[object, ...]]]
+
 
 def make_db() -> sqlite3.Connection:
     """A new in-memory database with the shop's schema and seed data, foreign keys enforced."""
@@ -83,9 +85,6 @@ def db() -> Iterator[sqlite3.Connection]:
     conn = make_db()
     yield conn
     conn.close()
-
-
-Snapshot = dict[str, list[tuple[object, ...]]]
 
 
 def take_snapshot(conn: sqlite3.Connection) -> Snapshot:

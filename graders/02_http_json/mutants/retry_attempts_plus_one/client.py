@@ -81,7 +81,8 @@ def find_books(base_url: str, author: str, limit: int = 10) -> list[str]:
 
     GET /books?author=...&limit=...; any answer but 200 raises ApiError.
     """
-    response = requests.get(f"{base_url}/books", params={"author": author, "limit": limit}, timeout=5)
+    params: dict[str, str | int] = {"author": author, "limit": limit}
+    response = requests.get(f"{base_url}/books", params=params, timeout=5)
     if response.status_code != 200:
         raise _unexpected(response)
     return [book["title"] for book in response.json()["results"]]

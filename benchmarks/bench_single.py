@@ -1,0 +1,115 @@
+"""One submission: ``grade`` in Docker versus the same hidden suite run by bare pytest on the host.
+
+    .venv/bin/python -m benchmarks.bench_single [--runs N]
+
+For 04_sqlalchemy with the reference solution it prints the wall time of the ``grade`` command
+(Docker backend, everything included: CLI start, container, harness, reports) and of plain
+``python -m pytest`` over the same hidden tests on the host, and their ratio (target: at most
+1.25x). For 01_python_basics it prints the time to grade the reference notebook in Docker
+(target: at most 1.5 s per submission). Each figure is the median of ``--runs`` runs after one
+warm-up run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from runner.exercise import Exercise, load_exercise
+from runner.grading import grade_folder
+from runner.sandbox.docker import DockerSandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: A pytest plugin giving bare pytest what the grader's harness gives the hidden suite.
+SHIM = '''
+import importlib, os, sys
+import pytest
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n, hint=''): points")
+
+@pytest.fixture
+def student():
+    sys.path.append(os.environ["BENCH_SUBMISSION"])
+    return importlib.import_module(os.environ["BENCH_MODULE"])
+'''
+
+
+def timed(action: Callable[[], object], runs: int) -> float:
+    action()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def working_copy(exercise: Exercise, folder: Path) -> Path:
+    shutil.copytree(exercise.path, folder)
+    for name in exercise.files:
+        shutil.copy(exercise.reference_path() / name, folder / name)
+    return folder
+
+
+def bare_pytest(exercise: Exercise, work: Path) -> Callable[[], object]:
+    shutil.copytree(exercise.suite_path, work / "suite")
+    (work / "grade_bench_shim.py").write_text(SHIM)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(work), "BENCH_MODULE": str(exercise.module),
+           "BENCH_SUBMISSION": str(exercise.reference_path())}  # fmt: skip
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "grade_bench_shim", "-p", "no:cacheprovider", "suite"]
+
+    def run() -> object:
+        done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"bare pytest failed:\n{done.stdout[-2000:]}")
+        return done
+
+    return run
+
+
+def grade_command(folder: Path, reports: Path) -> Callable[[], object]:
+    command = [str(Path(sys.executable).with_name("grade")), str(folder), "--backend", "docker", "--reports", str(reports)]
+
+    def run() -> object:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"grade failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        return done
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    sqlalchemy = load_exercise(ROOT / "exercises" / "04_sqlalchemy")
+    basics = load_exercise(ROOT / "exercises" / "01_python_basics")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        pytest_s = timed(bare_pytest(sqlalchemy, work / "bare"), args.runs)
+        grade_s = timed(grade_command(working_copy(sqlalchemy, work / "04"), work / "reports"), args.runs)
+        sandbox = DockerSandbox()
+        notebook = working_copy(basics, work / "01")
+        notebook_s = timed(lambda: grade_folder(basics, notebook, sandbox), args.runs)
+        notebook_cli_s = timed(grade_command(notebook, work / "reports"), args.runs)
+    print(f"04_sqlalchemy reference, {len(sqlalchemy.tests)} hidden tests, median of {args.runs} run(s)")
+    print(f"  bare pytest on the host   {pytest_s:6.2f} s")
+    print(f"  grade (Docker sandbox)    {grade_s:6.2f} s")
+    print(f"  ratio                     {grade_s / pytest_s:6.2f}x   (target <= 1.25x)")
+    print(f"01_python_basics reference notebook, {len(basics.tests)} hidden tests")
+    print(f"  graded in Docker          {notebook_s:6.2f} s per submission   (target <= 1.5 s)")
+    print(f"  grade command, all in     {notebook_cli_s:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
