@@ -28,9 +28,10 @@ _env.filters["points"] = lambda value: f"{value:g}"
 
 
 def render_html(result: SubmissionResult) -> str:
-    """One self-contained page: inline CSS, no scripts, nothing fetched."""
+    """One self-contained page: inline CSS, no scripts, nothing fetched; failing tests first."""
     failing = [t for t in result.tests if t.status != "passed"]
-    return _env.get_template("report.html.j2").render(r=result, failing=failing)
+    passing = [t for t in result.tests if t.status == "passed"]
+    return _env.get_template("report.html.j2").render(r=result, failing=failing, passing=passing)
 
 
 def render_junit(result: SubmissionResult) -> str:

@@ -212,6 +212,8 @@ def run_tests(job_path: str, namespace: types.ModuleType | None = None) -> None:
         "-p", "no:cacheprovider",
         "-p", "no:stepwise",
         "-p", "no:terminal",
+        # Full assertion diffs: the report is the only place a student sees them.
+        "-o", "verbosity_assertions=2",
     ]  # fmt: skip
     pytest.main(args, plugins=[plugin])
     channel.send({"type": "done"})

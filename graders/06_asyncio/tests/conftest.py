@@ -26,7 +26,7 @@ def run_in_fresh_loop(scenario: Coroutine[Any, Any, T], limit: float = RUN_LIMIT
     def target() -> None:
         try:
             outcome["value"] = asyncio.run(scenario)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test as it is
+        except BaseException as exc:  # handed back to the test as it is
             outcome["error"] = exc
 
     thread = threading.Thread(target=target, name="grader-event-loop", daemon=True)

@@ -65,6 +65,11 @@ async def timed(aw: Awaitable[T]) -> tuple[T, float]:
     return value, loop.time() - started
 
 
+async def awaited(function: Callable[..., Any], *args: Any) -> Any:
+    """Call `function(*args)` inside the running loop and await what it returns."""
+    return await function(*args)
+
+
 def pending_tasks() -> list[str]:
     """Names of the tasks of the running loop that are not done yet, apart from the current one."""
     current = asyncio.current_task()
@@ -77,7 +82,7 @@ def outcome(run: Runner, scenario: Coroutine[Any, Any, Any]) -> tuple[Any, Excep
         return run(scenario), None
     except AssertionError:  # the scenario never finished (see conftest.run_in_fresh_loop): say so as it is
         raise
-    except Exception as exc:  # noqa: BLE001 - the test decides what was expected
+    except Exception as exc:  # the test decides what was expected
         return None, exc
 
 
@@ -108,11 +113,7 @@ def test_fetch_all_runs_at_most_limit_fetches_at_once(student: ModuleType, run: 
     for count, limit in ((7, 3), (4, 10), (5, 1)):
         probe = Probe()
         delays = {f"https://example.com/{i}": 0.05 for i in range(count)}
-
-        async def scenario() -> Any:
-            return await student.fetch_all(list(delays), probe.fetcher(delays), limit)
-
-        run(scenario())
+        run(awaited(student.fetch_all, list(delays), probe.fetcher(delays), limit))
         expected = min(count, limit)
         assert probe.peak == expected, (
             f"fetch_all with {count} urls and limit={limit} should run {expected} fetches at the same time "
@@ -150,12 +151,10 @@ def test_fetch_all_rejects_a_limit_below_one(student: ModuleType, run: Runner) -
     for limit in (0, -2):
         probe = Probe()
         delays = {"a": 0.01, "b": 0.01}
-
-        async def scenario() -> Any:
-            return await student.fetch_all(list(delays), probe.fetcher(delays), limit)
-
-        value, error = outcome(run, scenario())
-        assert isinstance(error, ValueError), f"fetch_all(urls, fetch, {limit}) should raise ValueError, {described(value, error)}"
+        value, error = outcome(run, awaited(student.fetch_all, list(delays), probe.fetcher(delays), limit))
+        assert isinstance(error, ValueError), (
+            f"fetch_all(urls, fetch, {limit}) should raise ValueError, {described(value, error)}"
+        )
         assert probe.started == [], f"fetch_all with limit={limit} should not fetch anything, it fetched {probe.started!r}"
 
 
@@ -238,7 +237,7 @@ def test_run_all_returns_results_in_order_concurrently(student: ModuleType, run:
     names = ["a", "b", "c", "d"]
 
     async def scenario() -> Any:
-        return await timed(student.run_all([probe.job(n, d, result=n.upper()) for n, d in zip(names, delays)]))
+        return await timed(student.run_all([probe.job(n, d, result=n.upper()) for n, d in zip(names, delays, strict=True)]))
 
     got, elapsed = run(scenario())
     assert got == ["A", "B", "C", "D"], f"run_all should return ['A', 'B', 'C', 'D'] (the order of aws), got {got!r}"
@@ -274,7 +273,7 @@ def test_run_all_raises_batch_error_with_positions(student: ModuleType, run: Run
     results = list(error.results)
     expected = [1, first, 3, second]
     assert len(results) == 4 and all(
-        got is want if isinstance(want, Exception) else got == want for got, want in zip(results, expected)
+        got is want if isinstance(want, Exception) else got == want for got, want in zip(results, expected, strict=True)
     ), f"BatchError.results should be {expected!r} (each result or exception, in order), got {results!r}"
 
 

@@ -80,7 +80,8 @@ class Instruction:
     def key_values(self) -> list[tuple[str, str]]:
         """ENV/ARG: the (name, value) pairs it sets, values as written (no substitution)."""
         try:
-            return extract_key_values(env_replace=False, args={}, envs={}, instruction_value=self.value)
+            pairs = extract_key_values(env_replace=False, args={}, envs={}, instruction_value=self.value)
+            return [(str(name), str(value)) for name, value in pairs]
         except (ValueError, IndexError):
             pytest.fail(f"{self}: cannot read its name=value pairs", pytrace=False)
 

@@ -118,8 +118,8 @@ def test_final_image_is_python_slim(dockerfile: Dockerfile) -> None:
             pytrace=False,
         )
     assert tag is not None and "slim" in tag.split("-"), (
-        f"{ins}: {dockerfile.images[-1]!r} is the full Debian image (about 1 GB, with compilers and "
-        f"tools the app never uses); use a slim variant such as python:3.12-slim"
+        f"{ins} is the full Debian image: use a slim variant such as python:3.12-slim "
+        f"(the full one is about 1 GB of compilers and tools the app never uses)"
     )
 
 
@@ -152,8 +152,8 @@ def test_dependencies_are_installed_before_the_code_is_copied(dockerfile: Docker
     requirement_copies = [ins for ins in before if is_requirements_copy(ins)]
     early_code = [ins for ins in before if is_code_copy(ins)]
     assert not early_code, (
-        f"{early_code[0]} copies the code before {install}: any change to the code then re-runs pip install; "
-        f"COPY requirements.txt first, install, and only then copy the code"
+        f"{early_code[0]} copies the code before {install}: COPY requirements.txt and install it first, "
+        f"then copy the code, so that a change to the code does not re-run pip install"
     )
     assert requirement_copies, (
         f"no COPY of requirements.txt alone before {install}: expected COPY requirements.txt . "
@@ -250,8 +250,8 @@ def test_no_secrets_in_env_or_arg(dockerfile: Dockerfile) -> None:
         if value and any(word in name.upper() for word in SECRET_WORDS)
     ]
     assert not leaks, (
-        f"secret-looking values are baked into the image: {', '.join(leaks)}; anyone who pulls the image "
-        f"can read them (docker history, docker inspect); pass them at run time with docker run -e NAME=..."
+        f"{', '.join(leaks)} bakes a secret into the image: pass it at run time with docker run -e NAME=... "
+        f"(anyone who pulls the image can read ENV and ARG values with docker history or docker inspect)"
     )
 
 
@@ -286,9 +286,9 @@ def test_cmd_is_in_exec_form(dockerfile: Dockerfile) -> None:
     assert commands, 'no CMD: the image would not know how to start the app; add CMD ["gunicorn", ...]'
     for command in commands:
         assert command.exec_form() is not None, (
-            f"{command} is in shell form: it runs under /bin/sh -c, so the server is not PID 1 and never "
-            "sees the SIGTERM of docker stop; write it as a JSON list, "
-            'e.g. CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]'
+            f'{command} is in shell form: write it as a JSON list, e.g. CMD ["gunicorn", "--bind", "0.0.0.0:8000", '
+            '"app:app"] (the shell form runs under /bin/sh -c, so the server is not PID 1 and never gets the SIGTERM '
+            "of docker stop)"
         )
 
 

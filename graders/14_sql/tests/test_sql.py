@@ -37,7 +37,7 @@ def call(function: Callable[..., Any], *args: Any) -> tuple[Any, Exception | Non
     """(result, None) when the call returned, (None, exception) when it raised."""
     try:
         return function(*args), None
-    except Exception as exc:  # noqa: BLE001 - the test decides what was expected
+    except Exception as exc:  # the test decides what was expected
         return None, exc
 
 
@@ -131,7 +131,7 @@ def test_customer_spending_full_report(student: ModuleType, db: sqlite3.Connecti
     assert got == SPENDING, f"customer_spending(conn) should be {SPENDING!r}, got {got!r}"
 
 
-@pytest.mark.points(2, hint="Customers without orders need a LEFT JOIN, COUNT(o.id) (which skips NULLs) and COALESCE(SUM(...), 0).")
+@pytest.mark.points(2, hint="Customers without orders need a LEFT JOIN, COUNT(DISTINCT o.id) and COALESCE(SUM(...), 0).")
 def test_customer_spending_lists_customers_without_orders(student: ModuleType, db: sqlite3.Connection) -> None:
     got = rows(student.customer_spending(db))
     by_id = {row[0]: row for row in got} if isinstance(got, list) else {}
@@ -266,7 +266,7 @@ def test_place_order_can_buy_the_whole_stock(student: ModuleType, db: sqlite3.Co
     assert left == 0, f"the monitor stock should now be 0, got {left!r}"
 
 
-@pytest.mark.points(3, hint="Do everything inside one `with conn:` block: an exception rolls back the order and every stock change.")
+@pytest.mark.points(3, hint="Do everything in one `with conn:` block: an exception rolls back the order and every stock change.")
 def test_place_order_rolls_back_when_stock_is_short(
     student: ModuleType, db: sqlite3.Connection, snapshot: TakeSnapshot
 ) -> None:
@@ -307,6 +307,8 @@ def test_place_order_rejects_empty_orders_and_bad_quantities(
     before = snapshot(db)
     for items in ([], [(2, 0)], [(1, 1), (2, -3)]):
         value, error = call(student.place_order, db, 1, items, "2024-04-05")
-        assert isinstance(error, ValueError), f"place_order(conn, 1, {items!r}, ...) should raise ValueError, {described(value, error)}"
+        assert isinstance(error, ValueError), (
+            f"place_order(conn, 1, {items!r}, ...) should raise ValueError, {described(value, error)}"
+        )
         after = snapshot(db)
         assert after == before, f"a rejected order must change nothing, but: {changes(before, after)}"
