@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,6 +13,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import __version__
@@ -124,6 +127,7 @@ def main() -> None:
 
     \b
     grade EXERCISE_DIR            grade your working copy, e.g. grade exercises/04_sqlalchemy
+    grade batch DIR --exercise NN grade a folder of submissions: gradebook, reports, summary
     grade list                    the exercises and your last scores
     grade verify [NN_topic ...]   check the curriculum: reference 100 %, starter and mutants below
     grade sandbox build|check     build the sandbox image; diagnose the engine
@@ -156,6 +160,68 @@ def grade_exercise(exercise_dir: Path, reports_dir: Path, backend: str, image: s
     print_result(result)
     console.print(f"report: {paths['html']}  results: {paths['results']}")
     sys.exit(exit_code(result))
+
+
+@main.command("batch")
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--exercise", "exercise_id", required=True, help="The exercise, e.g. 04_sqlalchemy.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of cores",
+              help="Sandboxes at once.")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path), help="Where to write (default: reports/batch-NN_topic).")
+@click.option("--cache-dir", type=click.Path(path_type=Path), help="Result cache (default: OUT/.cache).")
+@click.option("--no-cache", is_flag=True, help="Grade everything again.")
+@click.option("--allow-local", is_flag=True, help="Allow the local backend, which does not isolate students from each other.")
+@backend_option
+@image_option
+@reports_errors
+def batch(
+    submissions: Path, exercise_id: str, jobs: int, out: Path | None, cache_dir: Path | None, no_cache: bool,
+    allow_local: bool, backend: str, image: str,
+) -> None:  # fmt: skip
+    """Grade every submission in SUBMISSIONS (sub-folders, .zip files or single files)."""
+    from .batch import BatchEntry, BatchProgress, ResultCache, discover, grade_batch
+    from .render import write_batch
+
+    root = find_root(Path.cwd())
+    exercise = load_exercise(exercise_path(root, exercise_id))
+    items = discover(submissions, exercise)
+    if not items:
+        raise UsageError(f"{submissions} holds no submissions (sub-folders, .zip files or {', '.join(exercise.files)})")
+    first = open_sandbox(backend, image)
+    if not first.isolated and not allow_local:
+        raise UsageError(
+            "batch grading needs the Docker sandbox: students would share your machine unisolated (--allow-local to insist)"
+        )
+    out = out or Path("reports") / f"batch-{exercise.id}"
+    cache = None if no_cache else ResultCache(cache_dir or out / ".cache", exercise, first)
+    conventions = Counter(item.convention for item in items)
+    console.print(
+        f"{len(items)} submissions of {exercise.id} ({', '.join(f'{n} named by {c}' for c, n in conventions.items())}), "
+        f"{jobs} at a time in the {first.name} sandbox"
+    )
+    boxes = iter([first])
+
+    def factory() -> Sandbox:
+        return next(boxes, None) or open_sandbox(backend, image)
+
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
+               TimeRemainingColumn(elapsed_when_finished=True)]  # fmt: skip
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("grading", total=len(items), counts="")
+
+        def show(entry: BatchEntry, progress: BatchProgress) -> None:
+            counts = " ".join(f"[{STYLES.get(s, 'white')}]{s} {n}[/]" for s, n in sorted(progress.statuses.items()))
+            if progress.cached:
+                counts += f" [dim](cached {progress.cached})[/]"
+            bar.update(task, completed=progress.done, counts=counts)
+
+        entries = grade_batch(exercise, items, factory, jobs=jobs, cache=cache, on_entry=show)
+    paths = write_batch([e.result for e in entries], out)
+    statuses = Counter(e.result.status for e in entries)
+    mean = sum(e.result.percent for e in entries) / len(entries)
+    console.print(f"mean {mean:.1f} %; " + ", ".join(f"{styled(s)} {n}" for s, n in statuses.most_common()))
+    console.print(f"gradebook: {paths['gradebook']}  summary: {paths['summary']}  results: {paths['results']}")
+    sys.exit(3 if statuses.get("infra_error") else 0)
 
 
 @main.command("list")

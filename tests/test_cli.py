@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from runner import cli
 from runner.exercise import Exercise
@@ -30,7 +30,7 @@ def run(monkeypatch: pytest.MonkeyPatch, root: Path) -> CliRunner:
     return CliRunner()
 
 
-def grade(run: CliRunner, folder: Path, tmp_path: Path) -> object:
+def grade(run: CliRunner, folder: Path, tmp_path: Path) -> Result:
     return run.invoke(cli.main, [str(folder), "--reports", str(tmp_path / "reports")])
 
 

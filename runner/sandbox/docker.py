@@ -47,6 +47,8 @@ class DockerSandbox:
 
         self.client = client or connect()
         self.image = image
+        self.running: set[str] = set()
+        self.closed = False
         try:
             self._image_id: str = self.client.images.get(image).id
         except ImageNotFound:
@@ -94,13 +96,16 @@ class DockerSandbox:
     def run(self, request: RunRequest) -> RunOutcome:
         from docker.errors import DockerException
         from requests.exceptions import ConnectionError as RequestsConnectionError
-        from requests.exceptions import ReadTimeout
+        from requests.exceptions import ReadTimeout, RequestException
 
         api = self.client.api
         started = time.monotonic()
         container_id: str | None = None
         try:
+            if self.closed:
+                raise SandboxFailed("the sandbox was closed (interrupted)")
             container_id = self.create(request)
+            self.running.add(container_id)
             stdin = api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
             api.start(container_id)
             raw = stdin._sock
@@ -120,11 +125,13 @@ class DockerSandbox:
             state = api.inspect_container(container_id)["State"]
             stdout = api.logs(container_id, stdout=True, stderr=False)
             stderr = api.logs(container_id, stdout=False, stderr=True, tail=20)
-        except DockerException as exc:
-            raise SandboxFailed(f"the Docker engine failed while grading: {str(exc).splitlines()[0][:300]}") from None
+        except (DockerException, RequestException, OSError) as exc:
+            reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+            raise SandboxFailed(f"the Docker engine failed while grading: {reason}") from None
         finally:
             if container_id is not None:
-                with contextlib.suppress(DockerException):
+                self.running.discard(container_id)
+                with contextlib.suppress(DockerException, RequestException):
                     api.remove_container(container_id, force=True)
         events, exit_record = parse_supervisor_output(stdout)
         return RunOutcome(
@@ -136,6 +143,15 @@ class DockerSandbox:
             diagnostics=stderr.decode("utf-8", "replace")[-2000:],
             extra={"container_exit": state.get("ExitCode")},
         )
+
+    def close(self) -> None:
+        """Kill whatever this sandbox is running now and refuse new runs."""
+        from docker.errors import DockerException
+
+        self.closed = True
+        for container_id in list(self.running):
+            with contextlib.suppress(DockerException):
+                self.client.api.remove_container(container_id, force=True)
 
 
 def image_summary(client: Any, image: str) -> dict[str, Any] | None:
