@@ -124,7 +124,7 @@ def extract_declared(archive: Path, exercise: Exercise, target: Path) -> None:
                 mode = member.external_attr >> 16
                 if member.is_dir() or path.is_absolute() or ".." in path.parts or "__MACOSX" in path.parts:
                     continue
-                if mode and not stat.S_ISREG(mode):
+                if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
                     continue
                 if path.name in exercise.files:
                     best = chosen.get(path.name)

@@ -53,8 +53,11 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_sandbox(backend: str, image: str) -> Sandbox:
-    """The requested backend; ``auto`` is Docker where an engine answers, else local with a warning."""
+def open_sandbox(backend: str, image: str, prewarm: bool = False) -> Sandbox:
+    """The requested backend; ``auto`` is Docker where an engine answers, else local with a warning.
+
+    ``prewarm`` (batches) starts each next container while the current one runs.
+    """
     from .sandbox.local import WARNING, LocalSandbox
 
     if backend == "local":
@@ -63,13 +66,13 @@ def open_sandbox(backend: str, image: str) -> Sandbox:
     from .sandbox.docker import DockerSandbox, connect
 
     if backend == "docker":
-        return DockerSandbox(image)
+        return DockerSandbox(image, prewarm=prewarm)
     try:
         client = connect()
     except SandboxUnavailable as exc:
         errors.print(f"[yellow]warning:[/] {escape(str(exc))}; falling back to the local backend: {WARNING}")
         return LocalSandbox()
-    return DockerSandbox(image, client)
+    return DockerSandbox(image, client, prewarm=prewarm)
 
 
 def styled(status: str) -> str:
@@ -187,7 +190,7 @@ def batch(
     items = discover(submissions, exercise)
     if not items:
         raise UsageError(f"{submissions} holds no submissions (sub-folders, .zip files or {', '.join(exercise.files)})")
-    first = open_sandbox(backend, image)
+    first = open_sandbox(backend, image, prewarm=True)
     if not first.isolated and not allow_local:
         raise UsageError(
             "batch grading needs the Docker sandbox: students would share your machine unisolated (--allow-local to insist)"
@@ -202,7 +205,7 @@ def batch(
     boxes = iter([first])
 
     def factory() -> Sandbox:
-        return next(boxes, None) or open_sandbox(backend, image)
+        return next(boxes, None) or open_sandbox(backend, image, prewarm=True)
 
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
                TimeRemainingColumn(elapsed_when_finished=True)]  # fmt: skip

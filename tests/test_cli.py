@@ -35,7 +35,7 @@ def grade(run: CliRunner, folder: Path, tmp_path: Path) -> Result:
 
 
 def use(monkeypatch: pytest.MonkeyPatch, sandbox: FakeSandbox) -> None:
-    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image: sandbox)
+    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: sandbox)
 
 
 def test_passing_submission_exits_0_and_writes_reports(
@@ -118,7 +118,7 @@ def test_infrastructure_failure_exits_3(
 ) -> None:
     from runner.errors import SandboxUnavailable
 
-    def unavailable(backend: str, image: str) -> FakeSandbox:
+    def unavailable(backend: str, image: str, prewarm: bool = False) -> FakeSandbox:
         raise SandboxUnavailable("the sandbox image grade-sandbox:latest is missing: build it with `grade sandbox build`")
 
     monkeypatch.setattr(cli, "open_sandbox", unavailable)

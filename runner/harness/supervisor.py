@@ -69,8 +69,10 @@ def limit_resources(rlimits: dict[str, int]) -> None:
 def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
     work = Path(config["workdir"])
+    # A container may be started before its job exists: the clock starts when the job arrives.
+    job = sys.stdin.buffer.read(MAX_JOB_BYTES)
     started = time.monotonic()
-    unpack(sys.stdin.buffer.read(MAX_JOB_BYTES), work)
+    unpack(job, work)
 
     channel = work / "channel"
     channel.mkdir()

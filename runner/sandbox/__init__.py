@@ -48,13 +48,18 @@ class RunRequest:
         }
 
     def supervisor_config(self, workdir: str, uid: int | None, rlimits: dict[str, int] | None) -> str:
+        return self.supervisor_config_for(self.limits, workdir, uid, rlimits)
+
+    @staticmethod
+    def supervisor_config_for(limits: Limits, workdir: str, uid: int | None, rlimits: dict[str, int] | None) -> str:
+        """The supervisor's command-line configuration: it depends on the limits only."""
         return json.dumps(
             {
                 "workdir": workdir,
                 "uid": uid,
                 "gid": uid,
-                "wall_s": self.limits.submission_timeout_s,
-                "output_bytes": self.limits.output_kb * 1024,
+                "wall_s": limits.submission_timeout_s,
+                "output_bytes": limits.output_kb * 1024,
                 "rlimits": rlimits,
             }
         )

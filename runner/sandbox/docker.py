@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from ..errors import SandboxFailed, SandboxUnavailable
+from ..exercise import Limits
 from ..harness import SUPERVISOR
 from . import RunOutcome, RunRequest, parse_supervisor_output
 
@@ -42,12 +43,14 @@ class DockerSandbox:
     name = "docker"
     isolated = True
 
-    def __init__(self, image: str = DEFAULT_IMAGE, client: Any = None) -> None:
+    def __init__(self, image: str = DEFAULT_IMAGE, client: Any = None, prewarm: bool = False) -> None:
         from docker.errors import ImageNotFound
 
         self.client = client or connect()
         self.image = image
+        self.prewarm = prewarm
         self.running: set[str] = set()
+        self.warm: tuple[str, Any, Limits] | None = None
         self.closed = False
         try:
             self._image_id: str = self.client.images.get(image).id
@@ -57,8 +60,7 @@ class DockerSandbox:
     def image_id(self) -> str | None:
         return self._image_id
 
-    def host_config(self, request: RunRequest) -> Any:
-        limits = request.limits
+    def host_config(self, limits: Limits) -> Any:
         memory = f"{limits.memory_mb}m"
         return self.client.api.create_host_config(
             network_mode="none",
@@ -79,8 +81,9 @@ class DockerSandbox:
             log_config={"type": "json-file", "config": {"max-size": "80m"}},
         )
 
-    def create(self, request: RunRequest) -> str:
-        config = request.supervisor_config("/work", STUDENT_UID, None)
+    def launch(self, limits: Limits) -> tuple[str, Any]:
+        """Create and start a container whose supervisor waits for its job on stdin."""
+        config = RunRequest.supervisor_config_for(limits, "/work", STUDENT_UID, None)
         container = self.client.api.create_container(
             self.image,
             command=[SANDBOX_PYTHON, "-I", "-B", "-c", SUPERVISOR.read_text(), config],
@@ -89,9 +92,21 @@ class DockerSandbox:
             stdin_open=True,
             network_disabled=True,
             labels={LABEL: "sandbox"},
-            host_config=self.host_config(request),
+            host_config=self.host_config(limits),
         )
-        return str(container["Id"])
+        container_id = str(container["Id"])
+        self.running.add(container_id)
+        stdin = self.client.api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
+        self.client.api.start(container_id)
+        return container_id, stdin
+
+    def discard(self, container_id: str) -> None:
+        from docker.errors import DockerException
+        from requests.exceptions import RequestException
+
+        self.running.discard(container_id)
+        with contextlib.suppress(DockerException, RequestException):
+            self.client.api.remove_container(container_id, force=True)
 
     def run(self, request: RunRequest) -> RunOutcome:
         from docker.errors import DockerException
@@ -104,10 +119,13 @@ class DockerSandbox:
         try:
             if self.closed:
                 raise SandboxFailed("the sandbox was closed (interrupted)")
-            container_id = self.create(request)
-            self.running.add(container_id)
-            stdin = api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
-            api.start(container_id)
+            warm, self.warm = self.warm, None
+            if warm is not None and warm[2] == request.limits:
+                container_id, stdin, _ = warm
+            else:
+                if warm is not None:
+                    self.discard(warm[0])
+                container_id, stdin = self.launch(request.limits)
             raw = stdin._sock
             try:
                 raw.sendall(request.job_tar())
@@ -115,6 +133,9 @@ class DockerSandbox:
             finally:
                 stdin.close()
                 raw.close()
+            if self.prewarm:
+                # Start the next container while this one works: a fresh one for every run.
+                self.warm = (*self.launch(request.limits), request.limits)
             host_timed_out = False
             try:
                 api.wait(container_id, timeout=request.limits.submission_timeout_s + GRACE_S)
@@ -130,9 +151,7 @@ class DockerSandbox:
             raise SandboxFailed(f"the Docker engine failed while grading: {reason}") from None
         finally:
             if container_id is not None:
-                self.running.discard(container_id)
-                with contextlib.suppress(DockerException, RequestException):
-                    api.remove_container(container_id, force=True)
+                self.discard(container_id)
         events, exit_record = parse_supervisor_output(stdout)
         return RunOutcome(
             events=tuple(events),
@@ -146,12 +165,11 @@ class DockerSandbox:
 
     def close(self) -> None:
         """Kill whatever this sandbox is running now and refuse new runs."""
-        from docker.errors import DockerException
 
         self.closed = True
+        self.warm = None
         for container_id in list(self.running):
-            with contextlib.suppress(DockerException):
-                self.client.api.remove_container(container_id, force=True)
+            self.discard(container_id)
 
 
 def image_summary(client: Any, image: str) -> dict[str, Any] | None:
