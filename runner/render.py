@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .results import SubmissionResult
+from .results import SubmissionResult, TestResult
 
 STATUS_LABELS = {
     "passed": "passed",
@@ -107,10 +107,68 @@ def render_markdown(result: SubmissionResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def test_feedback(test: TestResult) -> str:
+    """What a student may read about one test: the message and the hint, never the test's source."""
+    parts = [test.message.strip()] if test.status != "passed" and test.message.strip() else []
+    if test.status != "passed" and test.hint:
+        parts.append(f"Hint: {test.hint}")
+    if test.output:
+        parts.append(f"Output:\n{test.output}")
+    return "\n\n".join(parts)
+
+
+def render_gradescope(result: SubmissionResult) -> str:
+    """The Gradescope autograder's ``results.json``: score, per-test points, status and output."""
+    data = {
+        "score": result.score,
+        "execution_time": round(result.duration_s),
+        "output": result.message,
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [
+            {
+                "name": test.name,
+                "name_format": "text",
+                "number": str(number),
+                "score": test.score,
+                "max_score": test.max_score,
+                "status": "passed" if test.status == "passed" else "failed",
+                "output": test_feedback(test),
+                "output_format": "text",
+                "visibility": "visible",
+            }
+            for number, test in enumerate(result.tests, start=1)
+        ],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_exercism(result: SubmissionResult) -> str:
+    """Exercism's test-runner ``results.json`` (version 3); ``test_code`` carries the hint, not source."""
+    status = {"passed": "pass", "failed": "fail"}.get(result.status, "error")
+    data: dict[str, object] = {"version": 3, "status": status}
+    if status == "error":
+        data["message"] = result.message
+    data["tests"] = [
+        {
+            "name": test.name,
+            "test_code": test.hint or test.name,
+            "status": {"passed": "pass", "failed": "fail", "timeout": "fail", "skipped": "fail"}.get(test.status, "error"),
+            **({"message": test_feedback(test)[:65535]} if test.status != "passed" else {}),
+            **({"output": test.output[:500]} if test.output else {}),
+        }
+        for test in result.tests
+    ]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 FORMATS: dict[str, tuple[str, Callable[[SubmissionResult], str]]] = {
     "html": ("report.html", render_html),
     "junit": ("junit.xml", render_junit),
     "md": ("report.md", render_markdown),
+    "gradescope": ("gradescope.json", render_gradescope),
+    "exercism": ("exercism.json", render_exercism),
 }
 
 

@@ -92,3 +92,36 @@ def test_markdown_lists_failures_with_hints(sqlalchemy_exercise: Exercise) -> No
     assert "### What to fix" in text
     assert "Hint:" in text
     assert text.count("\n| ") == len(result.tests) + 1
+
+
+GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "visibility", "stdout_visibility", "tests"}
+GRADESCOPE_TEST = {"name", "name_format", "number", "score", "max_score", "status", "output", "output_format", "visibility"}
+EXERCISM_TEST = {"name", "test_code", "status", "message", "output"}
+
+
+def test_gradescope_fields(sqlalchemy_exercise: Exercise) -> None:
+    from runner.render import render_gradescope
+
+    result = sample(sqlalchemy_exercise)
+    data = json.loads(render_gradescope(result))
+    assert set(data) <= GRADESCOPE_TOP and data["score"] == result.score
+    assert len(data["tests"]) == len(result.tests)
+    for test in data["tests"]:
+        assert set(test) <= GRADESCOPE_TEST
+        assert test["status"] in ("passed", "failed")
+        assert test["visibility"] in ("hidden", "after_due_date", "after_published", "visible")
+        assert "def test_" not in test["output"], "no hidden test source"
+    assert sum(t["score"] for t in data["tests"]) == result.score
+
+
+def test_exercism_v3_fields(sqlalchemy_exercise: Exercise) -> None:
+    from runner.render import render_exercism
+
+    data = json.loads(render_exercism(sample(sqlalchemy_exercise)))
+    assert data["version"] == 3 and data["status"] in ("pass", "fail", "error")
+    for test in data["tests"]:
+        assert {"name", "test_code", "status"} <= set(test) <= EXERCISM_TEST
+        assert test["status"] in ("pass", "fail", "error")
+        assert len(test.get("output", "")) <= 500
+        if test["status"] != "pass":
+            assert test["message"]
