@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import ExerciseError
 
-KINDS = ("module", "notebook", "files")
+KINDS = ("module", "notebook", "files", "tests")
 
 
 @dataclass(frozen=True)
@@ -59,22 +59,50 @@ class Exercise:
 
     @property
     def suite_path(self) -> Path:
-        return self.grader_path / "tests"
+        return self.grader_path / ("mutants" if self.kind == "tests" else "tests")
 
     @property
     def max_score(self) -> int:
         return sum(t.points for t in self.tests)
 
     def suite_files(self) -> dict[str, bytes]:
-        """The hidden suite's files by relative POSIX path."""
-        return read_tree(self.suite_path)
+        """The hidden suite's files by relative POSIX path (for kind ``tests``: the reference
+        implementation under ``reference/`` and the mutants under ``mutants/``)."""
+        return suite_files(self.kind, self.grader_path)
 
     def reference_path(self) -> Path:
         return self.grader_path / "solution"
 
     def mutant_paths(self) -> list[Path]:
+        """Wrong submissions that must score below 100 % (kind ``tests``: none; its mutants are targets)."""
         folder = self.grader_path / "mutants"
-        return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        if self.kind == "tests" or not folder.is_dir():
+            return []
+        return sorted(p for p in folder.iterdir() if p.is_dir())
+
+
+def suite_files(kind: str, grader: Path) -> dict[str, bytes]:
+    if kind == "tests":
+        return {
+            **{f"reference/{name}": data for name, data in read_tree(grader / "reference").items()},
+            **{f"mutants/{name}": data for name, data in read_tree(grader / "mutants").items()},
+        }
+    return read_tree(grader / "tests")
+
+
+def mutation_manifest(grader: Path) -> list[TestSpec]:
+    """Kind ``tests``: the gate (pass against the reference) and one point per mutant to kill."""
+    mutants = sorted(p for p in (grader / "mutants").iterdir() if p.is_dir()) if (grader / "mutants").is_dir() else []
+    if not mutants or not (grader / "reference").is_dir():
+        raise ExerciseError(f"{grader} needs reference/ (the correct module) and mutants/<name>/ for a tests exercise")
+    specs = [
+        TestSpec("reference", "your tests pass against the correct implementation", 0, "Every test must pass on the reference.")
+    ]
+    for mutant in mutants:
+        about = mutant / "about.txt"
+        description = about.read_text(encoding="utf-8").strip().splitlines()[0] if about.is_file() else mutant.name
+        specs.append(TestSpec(f"mutants/{mutant.name}", f"catches: {description}", 1, description))
+    return specs
 
 
 def read_tree(root: Path) -> dict[str, bytes]:
@@ -138,9 +166,9 @@ def load_exercise(path: Path) -> Exercise:
     except TypeError as exc:
         raise ExerciseError(f"{config_file}: unknown limit in [limits]: {exc}") from None
     ident = config.get("id", path.name)
-    grader = find_grader(path, ident)
-    suite = grader / "tests"
-    suite_files = read_tree(suite)
+    grader = find_grader(path, ident, "mutants" if kind == "tests" else "tests")
+    files_of_suite = suite_files(kind, grader)
+    tests = mutation_manifest(grader) if kind == "tests" else read_manifest(grader / "tests", files_of_suite)
     return Exercise(
         id=ident,
         title=config.get("title", path.name),
@@ -151,20 +179,20 @@ def load_exercise(path: Path) -> Exercise:
         limits=limits,
         path=path,
         grader_path=grader,
-        tests=tuple(read_manifest(suite, suite_files)),
-        suite_hash=tree_hash(suite_files),
+        tests=tuple(tests),
+        suite_hash=tree_hash(files_of_suite),
     )
 
 
-def find_grader(path: Path, ident: str) -> Path:
+def find_grader(path: Path, ident: str, needs: str = "tests") -> Path:
     """``graders/<id>`` beside the exercise's ``exercises/`` folder, else in the current course root."""
     candidates = [path.parent.parent / "graders" / ident]
     with contextlib.suppress(ExerciseError):
         candidates.append(find_root(Path.cwd()) / "graders" / ident)
     for grader in candidates:
-        if (grader / "tests").is_dir():
+        if (grader / needs).is_dir():
             return grader
-    raise ExerciseError(f"no hidden suite for {ident}: looked in {', '.join(str(c / 'tests') for c in candidates)}")
+    raise ExerciseError(f"no hidden suite for {ident}: looked in {', '.join(str(c / needs) for c in candidates)}")
 
 
 def read_manifest(suite: Path, files: dict[str, bytes]) -> list[TestSpec]:

@@ -126,8 +126,16 @@ def score_outcome(exercise: Exercise, outcome: RunOutcome, sentinel: str | None)
             flags=tuple(dict.fromkeys(flags)),
             output=run_output,
         )
+    gate = next((t for t in tests if t.id == "reference"), None) if exercise.kind == "tests" else None
+    if gate is not None and gate.status != "passed":
+        # Tests that fail on correct code prove nothing about the mutants they "kill".
+        tests = tuple(replace_score(t, 0.0) for t in tests)
+        return Verdict("failed", 0.0, max_score, gate.message.splitlines()[0], tests, tuple(cells), (), run_output)
     score = sum(t.score for t in tests)
     status, message = summarise(tests, stopped, exit_record, outcome)
+    if exercise.kind == "tests" and status in ("passed", "failed"):
+        killed = sum(t.status == "passed" for t in tests if t.id != "reference")
+        message = f"your tests caught {killed} of {len(tests) - 1} bugs" + (f"; {stopped}" if stopped else "")
     return Verdict(status, score, max_score, message, tests, tuple(cells), (), run_output)
 
 

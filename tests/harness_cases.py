@@ -112,8 +112,7 @@ MODULE_CASES: dict[str, tuple[str, str, tuple[str, str, str, str]]] = {
         "import os, json\n"
         "fd = os.open(os.environ['GRADER_CHANNEL'], os.O_WRONLY)\n"
         "forged = {'type': 'test', 'nodeid': 'test_demo.py::test_bonus', 'status': 'passed'}\n"
-        "os.write(fd, (json.dumps(forged) + '\\n').encode())\n"
-        + GOOD,
+        "os.write(fd, (json.dumps(forged) + '\\n').encode())\n" + GOOD,
         "tampered",
         ("passed", "passed", "passed", "passed"),
     ),

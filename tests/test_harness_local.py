@@ -73,3 +73,43 @@ def test_reference_solution_scores_full_marks_locally(root: Path, tmp_path: Path
     result = grade_folder(exercise, exercise.reference_path(), LocalSandbox())
     assert result.status == "passed" and result.percent == 100.0, result.message
     assert result.sandbox.isolated is False
+
+
+def test_tests_kind_counts_caught_mutants(tmp_path: Path) -> None:
+    from runner.exercise import load_exercise as load
+
+    course = tmp_path / "course"
+    exercise = course / "exercises" / "98_tests"
+    grader = course / "graders" / "98_tests"
+    exercise.mkdir(parents=True)
+    (exercise / "exercise.toml").write_text(
+        'kind = "tests"\nfiles = ["test_calc.py"]\nmodule = "calc"\n[limits]\ntest_timeout_s = 5\n'
+    )
+    (grader / "reference").mkdir(parents=True)
+    (grader / "reference" / "calc.py").write_text("def double(x):\n    return 2 * x\n")
+    for name, body, about in [("plus", "x + 2", "adds two"), ("square", "x * x", "squares"), ("loop", "double(x)", "never ends")]:
+        (grader / "mutants" / name).mkdir(parents=True)
+        (grader / "mutants" / name / "calc.py").write_text(f"def double(x):\n    return {body}\n")
+        (grader / "mutants" / name / "about.txt").write_text(about + "\n")
+    loaded = load(exercise)
+    assert [t.id for t in loaded.tests] == ["reference", "mutants/loop", "mutants/plus", "mutants/square"]
+
+    def submit(name: str, source: str) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "test_calc.py").write_text("from calc import double\n" + source)
+        return folder
+
+    weak = grade_folder(loaded, submit("weak", "def test_two():\n    assert double(2) == 4\n"), LocalSandbox())
+    assert weak.status == "failed" and weak.score == 1, weak.message
+    assert {t.id: t.status for t in weak.tests} == {
+        "reference": "passed", "mutants/loop": "passed", "mutants/plus": "failed", "mutants/square": "failed",
+    }  # fmt: skip
+    assert "caught 1 of 3" in weak.message
+    strong = grade_folder(
+        loaded, submit("strong", "def test_many():\n    assert [double(x) for x in (0, 3)] == [0, 6]\n"), LocalSandbox()
+    )
+    assert strong.status == "passed" and strong.percent == 100.0, strong.message
+    wrong = grade_folder(loaded, submit("wrong", "def test_bad():\n    assert double(1) == 3\n"), LocalSandbox())
+    assert wrong.status == "failed" and wrong.score == 0
+    assert "fail against the correct implementation" in wrong.message
