@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # find app.py next to tests/
 
-import app  # noqa: E402
+import app
 
 
 @pytest.fixture

@@ -102,10 +102,12 @@ def read_catalog(xml_text: str) -> list[dict[str, Any]]:
         for tag in ("title", "author", "tags"):
             assert children.count(tag) == 1, f"each <book> should have exactly one <{tag}>, got children {children}"
         assert children.count("year") <= 1, f"a <book> should have at most one <year>, got children {children}"
-        year = book.findtext("year")
+        book_id, year = book.get("id", ""), book.findtext("year")
+        assert re.fullmatch(r"-?\d+", book_id), f"each <book> should have an integer id attribute, got id={book_id!r}"
+        assert year is None or re.fullmatch(r"-?\d+", year), f"<year> should hold an integer (or be left out), got {year!r}"
         books.append(
             {
-                "id": int(book.get("id", "")),
+                "id": int(book_id),
                 "title": book.findtext("title"),
                 "author": book.findtext("author"),
                 "year": int(year) if year is not None else None,

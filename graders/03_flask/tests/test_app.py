@@ -1,18 +1,16 @@
 """Hidden suite for 03_flask: a JSON REST API for todos, through Flask's test client.
 
 Every test gets the submission through the `student` fixture (never imported here), and a
-fresh app and test client through the `app` / `client` fixtures in conftest.py.
+fresh app and test client through the `app` / `client` fixtures in conftest.py. Tests that are
+not about ids use the ids the API hands out, so that one mistake fails few tests.
 """
 
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
-
-AddTodo = Callable[..., dict[str, Any]]
 
 
 def json_of(response: TestResponse, what: str, status: int) -> Any:
@@ -44,6 +42,19 @@ def assert_field_error(response: TestResponse, what: str, field: str) -> None:
     assert body.get("field") == field, f'{what} should answer 400 with "field": {field!r}, got {body!r}'
 
 
+def add(client: FlaskClient, **fields: Any) -> dict[str, Any]:
+    """POST /todos with these fields and return the created todo (a 201 is checked elsewhere)."""
+    response = client.post("/todos", json=fields)
+    body = response.get_json(silent=True)
+    if response.status_code not in (200, 201) or not isinstance(body, dict) or not isinstance(body.get("id"), int):
+        pytest.fail(
+            f"POST /todos {fields!r} should answer 201 with the new todo (with an integer id) as JSON, "
+            f"got {response.status_code} {response.get_data(as_text=True)[:300]!r}",
+            pytrace=False,
+        )
+    return body
+
+
 def todo(todo_id: int, title: str, done: bool = False, priority: str = "normal") -> dict[str, Any]:
     """A todo as the API shows it."""
     return {"id": todo_id, "title": title, "done": done, "priority": priority}
@@ -52,6 +63,11 @@ def todo(todo_id: int, title: str, done: bool = False, priority: str = "normal")
 def listed(client: FlaskClient, query: str = "") -> Any:
     """GET /todos (with a query string) and return its JSON list."""
     return json_of(client.get(f"/todos{query}"), f"GET /todos{query}", 200)
+
+
+def fetched(client: FlaskClient, todo_id: int, when: str) -> Any:
+    """GET /todos/<id> and return the todo."""
+    return json_of(client.get(f"/todos/{todo_id}"), f"GET /todos/{todo_id} {when}", 200)
 
 
 # --- the app factory -----------------------------------------------------------------------
@@ -66,12 +82,11 @@ def test_create_app_starts_empty(client: FlaskClient) -> None:
 @pytest.mark.points(2, hint="Make the store inside create_app(), not at module level: each app has its own todos and ids.")
 def test_each_app_has_its_own_store(student: ModuleType) -> None:
     first, second = student.create_app().test_client(), student.create_app().test_client()
-    response = first.post("/todos", json={"title": "Only in the first app"})
-    json_of(response, "POST /todos on the first app", 201)
+    add(first, title="Only in the first app")
     got = listed(second)
     assert got == [], f"a second app should not see the first app's todos: its GET /todos should be [], got {got!r}"
-    created = json_of(second.post("/todos", json={"title": "Second"}), "POST /todos on the second app", 201)
-    assert created.get("id") == 1, f"ids start at 1 in every app: the second app's first todo should have id 1, got {created!r}"
+    created = add(second, title="Second")
+    assert created["id"] == 1, f"ids start at 1 in every app: the second app's first todo should have id 1, got {created!r}"
 
 
 # --- POST /todos ---------------------------------------------------------------------------
@@ -84,34 +99,33 @@ def test_each_app_has_its_own_store(student: ModuleType) -> None:
 def test_create_answers_201_with_location(client: FlaskClient) -> None:
     response = client.post("/todos", json={"title": "Buy milk"})
     got = json_of(response, "POST /todos {'title': 'Buy milk'}", 201)
-    assert got == todo(1, "Buy milk"), f"the created todo should be {todo(1, 'Buy milk')!r}, got {got!r}"
+    assert got == todo(1, "Buy milk"), f"the first todo of an app should be {todo(1, 'Buy milk')!r}, got {got!r}"
     location = response.headers.get("Location", "")
     assert location.endswith("/todos/1"), f"the Location header should point to /todos/1, got {location!r}"
 
 
 @pytest.mark.points(1, hint="Keep done and priority from the body when they are given.")
 def test_create_with_every_field(client: FlaskClient) -> None:
-    body = {"title": "File taxes", "done": True, "priority": "high"}
-    got = json_of(client.post("/todos", json=body), f"POST /todos {body!r}", 201)
-    assert got == todo(1, "File taxes", True, "high"), (
-        f"the created todo should be {todo(1, 'File taxes', True, 'high')!r}, got {got!r}"
-    )
+    got = add(client, title="File taxes", done=True, priority="high")
+    expected = todo(got["id"], "File taxes", True, "high")
+    assert got == expected, f"POST /todos with every field should create {expected!r}, got {got!r}"
 
 
 @pytest.mark.points(1, hint="The server picks the id; keep only title, done and priority from the body and ignore other keys.")
-def test_create_ignores_a_client_id_and_other_keys(client: FlaskClient, add_todo: AddTodo) -> None:
-    got = add_todo(title="Sneaky", id=99, owner="mallory")
-    assert got == todo(1, "Sneaky"), f"POST with 'id': 99 and 'owner' should still create {todo(1, 'Sneaky')!r}, got {got!r}"
-    second = add_todo(title="Next")
-    assert second["id"] == 2, f"the next todo should get id 2, got {second!r}"
+def test_create_ignores_a_client_id_and_other_keys(client: FlaskClient) -> None:
+    first = add(client, title="First")
+    got = add(client, title="Sneaky", id=99, owner="mallory")
+    expected = todo(first["id"] + 1, "Sneaky")
+    assert got == expected, f"POST with 'id': 99 and 'owner' should create the next todo {expected!r}, got {got!r}"
 
 
 @pytest.mark.points(2, hint='A missing or non-string title is a 400 with {"error": ..., "field": "title"}; nothing is stored.')
 def test_create_requires_a_title(client: FlaskClient) -> None:
+    before = listed(client)
     for body in ({"done": True}, {"title": 42}, {"title": None}):
         assert_field_error(client.post("/todos", json=body), f"POST /todos {body!r}", "title")
-    got = listed(client)
-    assert got == [], f"refused todos should not be stored: GET /todos should be [], got {got!r}"
+    after = listed(client)
+    assert after == before, f"refused todos should not be stored: GET /todos should stay {before!r}, got {after!r}"
 
 
 @pytest.mark.points(1, hint="Blank means whitespace only too: check title.strip().")
@@ -122,6 +136,7 @@ def test_create_rejects_a_blank_title(client: FlaskClient) -> None:
 
 @pytest.mark.points(2, hint='done must be a JSON boolean (1 and "yes" are not); priority one of low, normal, high.')
 def test_create_checks_done_and_priority(client: FlaskClient) -> None:
+    before = listed(client)
     cases: list[tuple[dict[str, Any], str]] = [
         ({"title": "T", "done": "yes"}, "done"),
         ({"title": "T", "done": 1}, "done"),
@@ -131,8 +146,8 @@ def test_create_checks_done_and_priority(client: FlaskClient) -> None:
     ]
     for body, field in cases:
         assert_field_error(client.post("/todos", json=body), f"POST /todos {body!r}", field)
-    got = listed(client)
-    assert got == [], f"refused todos should not be stored: GET /todos should be [], got {got!r}"
+    after = listed(client)
+    assert after == before, f"refused todos should not be stored: GET /todos should stay {before!r}, got {after!r}"
 
 
 @pytest.mark.points(
@@ -148,16 +163,17 @@ def test_create_rejects_a_body_that_is_not_an_object(client: FlaskClient) -> Non
 
 
 @pytest.mark.points(1, hint="GET /todos/<int:todo_id> answers 200 with that todo.")
-def test_get_one(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="First")
-    add_todo(title="Second", priority="low")
-    got = json_of(client.get("/todos/2"), "GET /todos/2", 200)
-    assert got == todo(2, "Second", priority="low"), f"GET /todos/2 should be {todo(2, 'Second', priority='low')!r}, got {got!r}"
+def test_get_one(client: FlaskClient) -> None:
+    add(client, title="First")
+    second = add(client, title="Second", priority="low")
+    got = fetched(client, second["id"], "")
+    expected = todo(second["id"], "Second", priority="low")
+    assert got == expected, f"GET /todos/{second['id']} should be {expected!r}, got {got!r}"
 
 
 @pytest.mark.points(2, hint='An unknown id is 404 with a JSON body {"error": ...}, not Flask\'s HTML page.')
-def test_get_unknown_is_a_json_404(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="First")
+def test_get_unknown_is_a_json_404(client: FlaskClient) -> None:
+    add(client, title="First")
     assert_error(client.get("/todos/42"), "GET /todos/42", 404)
 
 
@@ -165,42 +181,42 @@ def test_get_unknown_is_a_json_404(client: FlaskClient, add_todo: AddTodo) -> No
 
 
 @pytest.mark.points(1, hint="GET /todos lists every todo, ordered by id.")
-def test_list_in_id_order(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="Zebra food")
-    add_todo(title="Apples", done=True)
-    add_todo(title="Mail", priority="high")
+def test_list_in_id_order(client: FlaskClient) -> None:
+    zebra = add(client, title="Zebra food")
+    apples = add(client, title="Apples", done=True)
+    mail = add(client, title="Mail", priority="high")
     got = listed(client)
-    expected = [todo(1, "Zebra food"), todo(2, "Apples", True), todo(3, "Mail", priority="high")]
+    expected = [todo(zebra["id"], "Zebra food"), todo(apples["id"], "Apples", True), todo(mail["id"], "Mail", priority="high")]
     assert got == expected, f"GET /todos should be {expected!r}, got {got!r}"
 
 
 @pytest.mark.points(2, hint="?done=true / ?done=false: compare with the text; bool('false') is True in Python.")
-def test_list_filters_by_done(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="A", done=True)
-    add_todo(title="B")
-    add_todo(title="C", done=True)
+def test_list_filters_by_done(client: FlaskClient) -> None:
+    ids = [add(client, title="A", done=True)["id"], add(client, title="B")["id"], add(client, title="C", done=True)["id"]]
     got = [item.get("id") for item in listed(client, "?done=true")]
-    assert got == [1, 3], f"GET /todos?done=true should list ids [1, 3], got {got!r}"
+    assert got == [ids[0], ids[2]], f"GET /todos?done=true should list ids {[ids[0], ids[2]]}, got {got!r}"
     got = [item.get("id") for item in listed(client, "?done=false")]
-    assert got == [2], f"GET /todos?done=false should list ids [2], got {got!r}"
+    assert got == [ids[1]], f"GET /todos?done=false should list ids {[ids[1]]}, got {got!r}"
 
 
 @pytest.mark.points(1, hint="?priority=high keeps that priority; both filters together keep todos matching both.")
-def test_list_filters_by_priority_and_both(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="A", priority="high")
-    add_todo(title="B", priority="high", done=True)
-    add_todo(title="C", priority="low", done=True)
+def test_list_filters_by_priority_and_both(client: FlaskClient) -> None:
+    ids = [
+        add(client, title="A", priority="high")["id"],
+        add(client, title="B", priority="high", done=True)["id"],
+        add(client, title="C", priority="low", done=True)["id"],
+    ]
     got = [item.get("id") for item in listed(client, "?priority=high")]
-    assert got == [1, 2], f"GET /todos?priority=high should list ids [1, 2], got {got!r}"
+    assert got == ids[:2], f"GET /todos?priority=high should list ids {ids[:2]}, got {got!r}"
     got = [item.get("id") for item in listed(client, "?priority=high&done=true")]
-    assert got == [2], f"GET /todos?priority=high&done=true should list ids [2], got {got!r}"
+    assert got == [ids[1]], f"GET /todos?priority=high&done=true should list ids {[ids[1]]}, got {got!r}"
     got = listed(client, "?priority=normal")
     assert got == [], f"GET /todos?priority=normal should be [], got {got!r}"
 
 
 @pytest.mark.points(1, hint="A filter value that is not allowed is a 400 naming the filter: done must be 'true' or 'false'.")
-def test_list_rejects_bad_filter_values(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="A")
+def test_list_rejects_bad_filter_values(client: FlaskClient) -> None:
+    add(client, title="A")
     assert_field_error(client.get("/todos?done=yes"), "GET /todos?done=yes", "done")
     assert_field_error(client.get("/todos?priority=urgent"), "GET /todos?priority=urgent", "priority")
 
@@ -211,54 +227,56 @@ def test_list_rejects_bad_filter_values(client: FlaskClient, add_todo: AddTodo) 
 @pytest.mark.points(
     2, hint="PUT replaces the whole todo: fields left out go back to their defaults (done false, priority 'normal')."
 )
-def test_put_replaces_the_todo(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="Old title", done=True, priority="high")
-    got = json_of(client.put("/todos/1", json={"title": "New title"}), "PUT /todos/1 {'title': 'New title'}", 200)
-    assert got == todo(1, "New title"), f"PUT /todos/1 should answer {todo(1, 'New title')!r}, got {got!r}"
-    stored = json_of(client.get("/todos/1"), "GET /todos/1 after the PUT", 200)
-    assert stored == todo(1, "New title"), f"after the PUT, GET /todos/1 should be {todo(1, 'New title')!r}, got {stored!r}"
+def test_put_replaces_the_todo(client: FlaskClient) -> None:
+    todo_id = add(client, title="Old title", done=True, priority="high")["id"]
+    expected = todo(todo_id, "New title")
+    got = json_of(client.put(f"/todos/{todo_id}", json={"title": "New title"}), f"PUT /todos/{todo_id}", 200)
+    assert got == expected, f"PUT /todos/{todo_id} {{'title': 'New title'}} should answer {expected!r}, got {got!r}"
+    stored = fetched(client, todo_id, "after the PUT")
+    assert stored == expected, f"after the PUT, GET /todos/{todo_id} should be {expected!r}, got {stored!r}"
 
 
 @pytest.mark.points(1, hint="PUT checks its body like POST; a refused PUT changes nothing.")
-def test_put_checks_its_body(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="Keep me", priority="low")
-    assert_field_error(client.put("/todos/1", json={"done": True}), "PUT /todos/1 without a title", "title")
+def test_put_checks_its_body(client: FlaskClient) -> None:
+    todo_id = add(client, title="Keep me", priority="low")["id"]
+    path = f"/todos/{todo_id}"
+    assert_field_error(client.put(path, json={"done": True}), f"PUT {path} without a title", "title")
     assert_field_error(
-        client.put("/todos/1", json={"title": "X", "priority": "urgent"}), "PUT /todos/1 with priority 'urgent'", "priority"
+        client.put(path, json={"title": "X", "priority": "urgent"}), f"PUT {path} with priority 'urgent'", "priority"
     )
-    stored = json_of(client.get("/todos/1"), "GET /todos/1 after refused PUTs", 200)
-    assert stored == todo(1, "Keep me", priority="low"), (
-        f"a refused PUT should change nothing: expected {todo(1, 'Keep me', priority='low')!r}, got {stored!r}"
-    )
+    stored, expected = fetched(client, todo_id, "after refused PUTs"), todo(todo_id, "Keep me", priority="low")
+    assert stored == expected, f"a refused PUT should change nothing: expected {expected!r}, got {stored!r}"
 
 
 @pytest.mark.points(2, hint="PATCH changes only the fields in the body and keeps the others; {} changes nothing.")
-def test_patch_changes_only_the_given_fields(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="Write report", priority="high")
-    got = json_of(client.patch("/todos/1", json={"done": True}), "PATCH /todos/1 {'done': True}", 200)
-    expected = todo(1, "Write report", True, "high")
-    assert got == expected, f"PATCH /todos/1 {{'done': True}} should answer {expected!r}, got {got!r}"
-    got = json_of(client.patch("/todos/1", json={"title": "Write the report"}), "PATCH /todos/1 {'title': ...}", 200)
-    expected = todo(1, "Write the report", True, "high")
-    assert got == expected, f"PATCH /todos/1 {{'title': 'Write the report'}} should answer {expected!r}, got {got!r}"
-    got = json_of(client.patch("/todos/1", json={}), "PATCH /todos/1 {}", 200)
-    assert got == expected, f"PATCH /todos/1 {{}} should change nothing and answer {expected!r}, got {got!r}"
+def test_patch_changes_only_the_given_fields(client: FlaskClient) -> None:
+    todo_id = add(client, title="Write report", priority="high")["id"]
+    path = f"/todos/{todo_id}"
+    steps: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        ({"done": True}, todo(todo_id, "Write report", True, "high")),
+        ({"title": "Write the report"}, todo(todo_id, "Write the report", True, "high")),
+        ({}, todo(todo_id, "Write the report", True, "high")),
+    ]
+    for body, expected in steps:
+        got = json_of(client.patch(path, json=body), f"PATCH {path} {body!r}", 200)
+        assert got == expected, f"PATCH {path} {body!r} should answer {expected!r}, got {got!r}"
+    stored = fetched(client, todo_id, "after the PATCHes")
+    assert stored == steps[-1][1], f"after the PATCHes, GET {path} should be {steps[-1][1]!r}, got {stored!r}"
 
 
 @pytest.mark.points(1, hint="PATCH checks the fields it gets, with the same rules as POST; a refused PATCH changes nothing.")
-def test_patch_checks_the_given_fields(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="Stay as I am")
+def test_patch_checks_the_given_fields(client: FlaskClient) -> None:
+    todo_id = add(client, title="Stay as I am")["id"]
+    path = f"/todos/{todo_id}"
     for body, field in [({"priority": "urgent"}, "priority"), ({"title": "   "}, "title"), ({"done": "true"}, "done")]:
-        assert_field_error(client.patch("/todos/1", json=body), f"PATCH /todos/1 {body!r}", field)
-    stored = json_of(client.get("/todos/1"), "GET /todos/1 after refused PATCHes", 200)
-    assert stored == todo(1, "Stay as I am"), (
-        f"a refused PATCH should change nothing: expected {todo(1, 'Stay as I am')!r}, got {stored!r}"
-    )
+        assert_field_error(client.patch(path, json=body), f"PATCH {path} {body!r}", field)
+    stored, expected = fetched(client, todo_id, "after refused PATCHes"), todo(todo_id, "Stay as I am")
+    assert stored == expected, f"a refused PATCH should change nothing: expected {expected!r}, got {stored!r}"
 
 
 @pytest.mark.points(1, hint="PUT and PATCH of an unknown id are a JSON 404.")
-def test_update_unknown_is_a_json_404(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="First")
+def test_update_unknown_is_a_json_404(client: FlaskClient) -> None:
+    add(client, title="First")
     assert_error(client.put("/todos/42", json={"title": "X"}), "PUT /todos/42", 404)
     assert_error(client.patch("/todos/42", json={"done": True}), "PATCH /todos/42", 404)
 
@@ -267,43 +285,44 @@ def test_update_unknown_is_a_json_404(client: FlaskClient, add_todo: AddTodo) ->
 
 
 @pytest.mark.points(2, hint="DELETE answers 204 No Content with an empty body; the todo is gone afterwards.")
-def test_delete_answers_204_and_removes(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="A")
-    add_todo(title="B")
-    response = client.delete("/todos/1")
-    assert response.status_code == 204, (
-        f"DELETE /todos/1 should answer 204, got {response.status_code} {response.get_data(as_text=True)[:200]!r}"
+def test_delete_answers_204_and_removes(client: FlaskClient) -> None:
+    gone, kept = add(client, title="A"), add(client, title="B")
+    path = f"/todos/{gone['id']}"
+    response = client.delete(path)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 204, f"DELETE {path} should answer 204, got {response.status_code} {text[:200]!r}"
+    assert text == "", f"a 204 answer has no body, got {text[:200]!r}"
+    assert_error(client.get(path), f"GET {path} after deleting it", 404)
+    ids = [item.get("id") for item in listed(client)]
+    assert gone["id"] not in ids and kept["id"] in ids, (
+        f"after DELETE {path}, GET /todos should list id {kept['id']} but not {gone['id']}, got ids {ids}"
     )
-    assert response.get_data() == b"", f"a 204 answer has no body, got {response.get_data()[:200]!r}"
-    assert_error(client.get("/todos/1"), "GET /todos/1 after deleting it", 404)
-    got = listed(client)
-    assert got == [todo(2, "B")], f"after DELETE /todos/1, GET /todos should be {[todo(2, 'B')]!r}, got {got!r}"
 
 
 @pytest.mark.points(1, hint="DELETE of an unknown (or already deleted) id is a JSON 404.")
-def test_delete_unknown_is_a_json_404(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="A")
+def test_delete_unknown_is_a_json_404(client: FlaskClient) -> None:
+    path = f"/todos/{add(client, title='A')['id']}"
     assert_error(client.delete("/todos/42"), "DELETE /todos/42", 404)
-    client.delete("/todos/1")
-    assert_error(client.delete("/todos/1"), "DELETE /todos/1 a second time", 404)
+    client.delete(path)
+    assert_error(client.delete(path), f"DELETE {path} a second time", 404)
 
 
 @pytest.mark.points(1, hint="Keep a counter for ids: after a delete, the next todo gets a new id, never a used one.")
-def test_ids_are_never_reused(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="A")
-    add_todo(title="B")
-    client.delete("/todos/2")
-    got = add_todo(title="C")
-    assert got["id"] == 3, f"after creating ids 1 and 2 and deleting 2, the next todo should get id 3, got {got!r}"
+def test_ids_are_never_reused(client: FlaskClient) -> None:
+    first, second = add(client, title="A"), add(client, title="B")
+    client.delete(f"/todos/{second['id']}")
+    got = add(client, title="C")
+    used = [first["id"], second["id"]]
+    assert got["id"] not in used, f"after creating ids {used} and deleting {second['id']}, the next id should be new, got {got!r}"
 
 
 # --- errors as JSON ------------------------------------------------------------------------
 
 
 @pytest.mark.points(2, hint="A JSON handler for HTTPException: start from exc.get_response() so the 405's Allow header stays.")
-def test_wrong_method_is_a_json_405_with_allow(client: FlaskClient, add_todo: AddTodo) -> None:
-    add_todo(title="A")
-    for method, path, allowed in [("DELETE", "/todos", {"GET", "POST"}), ("POST", "/todos/1", {"GET", "PUT", "PATCH", "DELETE"})]:
+def test_wrong_method_is_a_json_405_with_allow(client: FlaskClient) -> None:
+    item = f"/todos/{add(client, title='A')['id']}"
+    for method, path, allowed in [("DELETE", "/todos", {"GET", "POST"}), ("POST", item, {"GET", "PUT", "PATCH", "DELETE"})]:
         response = client.open(path, method=method)
         assert_error(response, f"{method} {path}", 405)
         allow = {name.strip() for name in response.headers.get("Allow", "").split(",") if name.strip()}
