@@ -227,6 +227,58 @@ def batch(
     sys.exit(3 if statuses.get("infra_error") else 0)
 
 
+@main.command("ci")
+@click.option("--base", help="Compare with this ref (default: the merge base with the default branch).")
+@click.option("--all", "grade_all", is_flag=True, help="Grade every exercise, changed or not.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), help="Pass the check at this percent or more.")
+@click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@backend_option
+@image_option
+@reports_errors
+def ci(base: str | None, grade_all: bool, fail_under: float | None, reports_dir: Path, backend: str, image: str) -> None:
+    """Grade what a pull request changed: JUnit XML, annotations, step summary, Classroom output."""
+    from .ci import changed_exercises, default_base, error_annotations, fenced, write_outputs
+    from .render import render_junit_suites
+
+    root = find_root(Path.cwd())
+    exercises = all_exercises(root)
+    if not grade_all:
+        base = base or default_base(root)
+        exercises = changed_exercises(root, exercises, base)
+    if not exercises:
+        console.print("no exercise's submitted files changed: nothing to grade")
+        sys.exit(0)
+    sandbox = open_sandbox(backend, image)
+    results = []
+    for exercise in exercises:
+        with console.status(f"grading {exercise.id}"):
+            result = grade_folder(exercise, exercise.path, sandbox)
+        write_reports(result, reports_dir / exercise.id)
+        results.append(result)
+        folder = exercise.path.relative_to(root).as_posix()
+        # Annotations go to stdout as plain lines; student output only ever inside a fence.
+        for line in error_annotations(result, folder):
+            click.echo(line)
+        for test in result.tests:
+            if test.output and test.status != "passed":
+                click.echo(f"--- output of {exercise.id}: {test.name}")
+                for line in fenced(test.output):
+                    click.echo(line)
+        print_result(result)
+    junit = reports_dir / "junit.xml"
+    junit.write_text(render_junit_suites(results), encoding="utf-8")
+    write_outputs(results, os.environ.get("GITHUB_STEP_SUMMARY"), os.environ.get("GITHUB_OUTPUT"))
+    score = sum(r.score for r in results)
+    total = sum(r.max_score for r in results)
+    percent = 100.0 * score / total if total else 0.0
+    console.print(f"[bold]{score:g}/{total:g}[/] ({percent:.1f} %) over {len(results)} exercises; JUnit: {junit}")
+    if any(r.status == "infra_error" for r in results):
+        sys.exit(3)
+    if fail_under is not None:
+        sys.exit(0 if percent >= fail_under else 1)
+    sys.exit(0 if all(r.status == "passed" for r in results) else 1)
+
+
 @main.command("list")
 @click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
 @reports_errors
@@ -263,7 +315,7 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     sandbox = open_sandbox(backend, image)
     table = Table(title="Curriculum self-check")
     for column in ("Exercise", "Variant", "Must score", "Scored", "Status", "Check"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     rows: list[VerifyRow] = []
     with console.status("verifying") as status:
         for exercise in chosen:

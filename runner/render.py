@@ -40,10 +40,22 @@ def render_html(result: SubmissionResult) -> str:
 
 def render_junit(result: SubmissionResult) -> str:
     """JUnit XML: one testsuite for the exercise, one testcase per test, points as properties."""
+    return render_junit_suites([result])
+
+
+def render_junit_suites(results: list[SubmissionResult]) -> str:
+    """JUnit XML with one testsuite per result."""
+    suites = ET.Element("testsuites", name="grade", tests=str(sum(len(r.tests) for r in results)))
+    for result in results:
+        junit_suite(suites, result)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def junit_suite(parent: ET.Element, result: SubmissionResult) -> None:
     counts = {s: sum(t.status == s for t in result.tests) for s in ("failed", "error", "timeout", "skipped")}
-    suites = ET.Element("testsuites", name="grade", tests=str(len(result.tests)))
     suite = ET.SubElement(
-        suites,
+        parent,
         "testsuite",
         name=result.exercise,
         tests=str(len(result.tests)),
@@ -63,18 +75,15 @@ def render_junit(result: SubmissionResult) -> str:
         ET.SubElement(case_props, "property", name="score", value=f"{test.score:g}")
         ET.SubElement(case_props, "property", name="max_score", value=f"{test.max_score:g}")
         detail = test.message + (f"\nHint: {test.hint}" if test.hint else "")
+        first = test.message.splitlines()[0][:200] if test.message else test.status
         if test.status in ("failed", "timeout"):
-            ET.SubElement(case, "failure", message=test.message.splitlines()[0][:200] if test.message else test.status,
-                          type=test.status).text = detail  # fmt: skip
+            ET.SubElement(case, "failure", message=first, type=test.status).text = detail
         elif test.status == "error":
-            ET.SubElement(case, "error", message=test.message.splitlines()[0][:200] if test.message else "error",
-                          type="error").text = detail  # fmt: skip
+            ET.SubElement(case, "error", message=first, type="error").text = detail
         elif test.status == "skipped":
             ET.SubElement(case, "skipped", message=test.message[:200])
         if test.output:
             ET.SubElement(case, "system-out").text = test.output
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
 def _md_cell(value: str) -> str:

@@ -175,6 +175,8 @@ class GraderPlugin:
 
 def describe(exc: BaseException) -> str:
     """One message for the report: the assertion's explanation, or ``Type: message``."""
+    if isinstance(exc, pytest.fail.Exception):
+        return str(exc.msg) or "failed"
     if isinstance(exc, AssertionError):
         text = str(exc).strip()
         return text or "assertion failed"

@@ -1,0 +1,157 @@
+"""Grading in CI: which exercises a change touched, and what GitHub Actions reads back.
+
+Everything written here for GitHub comes from results, never from running code: workflow
+annotations (``::error file=...,line=...::``), the Markdown step summary, and the ``result``
+step output that GitHub Classroom's grading reporter decodes (base64 JSON). Text that came from
+student code is fenced so it cannot issue workflow commands.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import re
+import secrets
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import UsageError
+from .exercise import Exercise
+from .render import render_markdown
+from .results import SubmissionResult
+
+
+def git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    except FileNotFoundError:
+        raise UsageError("git is not installed: grade ci needs it to see what changed") from None
+    except subprocess.CalledProcessError as exc:
+        raise UsageError(
+            f"git {' '.join(args)} failed: {exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else exc}"
+        ) from None
+    return done.stdout
+
+
+def default_base(root: Path) -> str:
+    """The merge base of HEAD with the default branch (origin's HEAD, else main or master)."""
+    candidates = []
+    with contextlib.suppress(UsageError):
+        candidates.append(git(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD").strip())
+    candidates += ["origin/main", "origin/master", "main", "master"]
+    for ref in candidates:
+        try:
+            return git(root, "merge-base", "HEAD", ref).strip()
+        except UsageError:
+            continue
+    raise UsageError("cannot find the default branch to compare with: pass --base REF or --all")
+
+
+def changed_exercises(root: Path, exercises: Iterable[Exercise], base: str) -> list[Exercise]:
+    """The exercises whose submitted files differ between ``base`` and the working tree."""
+    changed = set(git(root, "diff", "--name-only", base, "--").splitlines())
+    changed |= set(git(root, "ls-files", "--others", "--exclude-standard").splitlines())
+    chosen = []
+    for exercise in exercises:
+        folder = exercise.path.relative_to(root).as_posix()
+        if any(f"{folder}/{name}" in changed for name in exercise.files):
+            chosen.append(exercise)
+    return chosen
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def error_annotations(result: SubmissionResult, folder: str) -> list[str]:
+    """One ``::error`` per test that did not pass, at the student's file and line when known."""
+    lines = []
+    for test in result.tests:
+        if test.status == "passed":
+            continue
+        props = [f"title={escape_property(f'{result.exercise}: {test.name} ({test.status})')}"]
+        if test.location is not None:
+            props.insert(0, f"file={escape_property(f'{folder}/{test.location.file}')},line={test.location.line}")
+        message = (test.message.strip().splitlines() or [test.status])[0][:300]
+        if test.hint:
+            message += f" Hint: {test.hint}"
+        lines.append(f"::error {','.join(props)}::{escape_data(message)}")
+    return lines
+
+
+def fenced(text: str) -> list[str]:
+    """Lines that print ``text`` with workflow commands switched off around it."""
+    token = secrets.token_hex(16)
+    return [f"::stop-commands::{token}", *text.splitlines(), f"::{token}::"]
+
+
+def step_summary(results: list[SubmissionResult]) -> str:
+    """Markdown for ``$GITHUB_STEP_SUMMARY``: a score table, then each exercise's details."""
+    lines = ["# Grades", "", "| Exercise | Score | Status |", "|---|---:|---|"]
+    for result in results:
+        lines.append(
+            f"| {result.exercise_title} | {result.score:g}/{result.max_score:g} ({result.percent:g} %) | {result.status} |"
+        )
+    lines.append("")
+    for result in results:
+        lines.append(render_markdown(result))
+        for test in result.tests:
+            if test.output and test.status != "passed":
+                fence = "`" * max(3, longest_backtick_run(test.output) + 1)
+                lines += [
+                    f"<details><summary>output of {test.name}</summary>",
+                    "",
+                    f"{fence}text",
+                    test.output,
+                    fence,
+                    "",
+                    "</details>",
+                ]
+    return "\n".join(lines) + "\n"
+
+
+def longest_backtick_run(text: str) -> int:
+    return max((len(m) for m in re.findall(r"`+", text)), default=0)
+
+
+def classroom_result(results: list[SubmissionResult]) -> str:
+    """The base64 JSON that GitHub Classroom's autograding reporter reads from the ``result`` output."""
+    tests = []
+    for result in results:
+        for test in result.tests:
+            tests.append(
+                {
+                    "name": f"{result.exercise}: {test.name}",
+                    "status": {"passed": "pass", "failed": "fail", "timeout": "fail"}.get(test.status, "error"),
+                    "message": test.message[:1000] if test.status != "passed" else "",
+                    "test_code": test.hint,
+                    "filename": test.location.file if test.location else "",
+                    "line_no": test.location.line if test.location else 0,
+                    "execution_time": f"{test.duration_s:.2f}s",
+                    "score": test.score,
+                }
+            )
+    passed = all(r.status == "passed" for r in results)
+    data = {
+        "version": 1,
+        "status": "pass" if passed else "fail",
+        "max_score": sum(r.max_score for r in results),
+        "tests": tests,
+    }
+    return base64.b64encode(json.dumps(data).encode()).decode()
+
+
+def write_outputs(results: list[SubmissionResult], summary_path: str | None, output_path: str | None) -> None:
+    """Append the step summary and the ``result`` output where GitHub asked for them."""
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(results))
+    if output_path:
+        with open(output_path, "a", encoding="utf-8") as handle:
+            handle.write(f"result={classroom_result(results)}\n")
