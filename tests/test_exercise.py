@@ -31,8 +31,13 @@ def test_every_exercise_has_a_reference_and_mutants(root: Path) -> None:
     for exercise in exercises:
         for name in exercise.files:
             assert (exercise.reference_path() / name).is_file(), f"{exercise.id} has no reference {name}"
-        assert exercise.mutant_paths(), exercise.id
-        for mutant in exercise.mutant_paths():
+        mutants = (
+            [exercise.grader_path / "mutants" / t.id.split("/")[1] for t in exercise.tests[1:]]
+            if exercise.kind == "tests"
+            else exercise.mutant_paths()
+        )
+        assert mutants, exercise.id
+        for mutant in mutants:
             assert (mutant / "about.txt").read_text().strip(), f"{mutant} has no about.txt"
 
 

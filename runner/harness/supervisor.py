@@ -1,8 +1,9 @@
 """The sandbox's first process: unpack the job, run the worker unprivileged, relay its events.
 
 Run as ``python -I supervisor.py CONFIG_JSON`` (or with ``-c`` and the source) with the job tar on
-stdin. CONFIG_JSON keys: ``workdir``, ``uid``/``gid`` (null: stay as we are), ``wall_s``,
-``output_bytes``, ``rlimits`` (local backend: ``{"as": bytes, "cpu": s, "fsize": bytes}``).
+stdin. CONFIG_JSON keys: ``workdir``, ``kind``, ``harness`` (file name -> source of the worker's
+files), ``uid``/``gid`` (null: stay as we are), ``wall_s``, ``output_bytes``, ``rlimits`` (local
+backend: ``{"as": bytes, "cpu": s, "fsize": bytes}``).
 
 Everything this process writes to stdout is one JSON object per line: the worker's events as they
 arrive, then one ``{"type": "exit", ...}`` line. Only this process can write there: the worker's
@@ -38,20 +39,20 @@ def emit(obj: dict[str, Any]) -> None:
 def unpack(data: bytes, dest: Path) -> None:
     """Write the job's regular files under ``dest``.
 
-    The worker may write to every folder but ``harness/`` (it deletes the hidden suite once
-    collected); files are read-only to it.
+    The worker may write to every folder (it deletes the hidden suite once collected); files
+    are read-only to it. ``harness/`` is the supervisor's and is never written from a job.
     """
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         for member in tar.getmembers():
             name = PurePosixPath(member.name)
-            if not member.isfile() or name.is_absolute() or ".." in name.parts:
+            if not member.isfile() or name.is_absolute() or ".." in name.parts or name.parts[0] == "harness":
                 continue
             target = dest.joinpath(*name.parts)
             for parent in reversed(target.relative_to(dest).parents):
                 folder = dest / parent
                 if not folder.exists():
                     folder.mkdir()
-                    os.chmod(folder, 0o755 if parent.parts[0] == "harness" else 0o777)
+                    os.chmod(folder, 0o777)
             source = tar.extractfile(member)
             assert source is not None
             target.write_bytes(source.read())
@@ -69,15 +70,14 @@ def limit_resources(rlimits: dict[str, int]) -> None:
 def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
     work = Path(config["workdir"])
-    # A container may be started before its job exists: the clock starts when the job arrives.
-    job = sys.stdin.buffer.read(MAX_JOB_BYTES)
-    started = time.monotonic()
-    unpack(job, work)
+    folders = {"harness": 0o755, "submission": 0o777, "channel": 0o777, "home": 0o777}
+    for name, mode in folders.items():
+        (work / name).mkdir()
+        os.chmod(work / name, mode)
+    for name, source in config["harness"].items():
+        (work / "harness" / name).write_text(source)
 
-    channel = work / "channel"
-    channel.mkdir()
-    os.chmod(channel, 0o777)
-    fifo = channel / "events"
+    fifo = work / "channel" / "events"
     os.mkfifo(fifo)
     os.chmod(fifo, 0o666)
     events_fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
@@ -85,8 +85,6 @@ def main(argv: list[str]) -> int:
     keep_open = os.open(fifo, os.O_WRONLY)
 
     home = work / "home"
-    home.mkdir()
-    os.chmod(home, 0o777)
     env = {
         "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
@@ -100,9 +98,11 @@ def main(argv: list[str]) -> int:
         "GRADER_CHANNEL": str(fifo),
     }
     rlimits = config.get("rlimits")
+    # The worker starts before the job arrives (it boots a notebook kernel, or imports pytest,
+    # while we wait) and goes on when it reads "go" on its stdin.
     proc = subprocess.Popen(
-        [sys.executable, "-I", "-B", str(work / "harness" / "worker.py"), str(work / "job.json")],
-        stdin=subprocess.DEVNULL,
+        [sys.executable, "-I", "-B", str(work / "harness" / "worker.py"), str(work / "job.json"), config["kind"]],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         cwd=str(work / "submission"),
@@ -113,6 +113,18 @@ def main(argv: list[str]) -> int:
         start_new_session=True,
         preexec_fn=(lambda: limit_resources(rlimits)) if rlimits else None,
     )
+    assert proc.stdin is not None
+    # The clock starts when the job arrives: a container may be started before its job exists.
+    job = sys.stdin.buffer.read(MAX_JOB_BYTES)
+    started = time.monotonic()
+    try:
+        unpack(job, work)
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+    except (tarfile.TarError, OSError) as exc:
+        os.killpg(proc.pid, signal.SIGKILL)
+        sys.stderr.write(f"no usable job on stdin: {exc}\n")
+        return 2
     assert proc.stdout is not None
     out_fd = proc.stdout.fileno()
     output = bytearray()

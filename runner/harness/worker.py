@@ -1,6 +1,7 @@
 """Run the hidden suite against a submission; report each outcome as a JSON line on the channel.
 
-Run by the supervisor as ``python -I -B worker.py JOB_JSON`` in the unpacked job folder:
+Run by the supervisor as ``python -I -B worker.py JOB_JSON KIND`` before the job arrives; it goes on
+when it reads ``go`` on stdin, by which time the job folder holds
 ``job.json``, ``submission/`` (the student's files), ``suite/`` (the hidden tests, deleted from
 disk once collected), ``harness/`` (this file). Events go to the FIFO named by ``$GRADER_CHANNEL``.
 """
@@ -46,16 +47,19 @@ _grader_plugin.run_tests({job!r}, _grader_ns)
 """
 
 
-def run_notebook(job: dict[str, Any], job_path: Path) -> None:
-    """Execute the notebook cell by cell, report each cell, then run the suite in its kernel."""
+def start_kernel(work: Path) -> Any:
+    """Start the notebook's kernel; it takes longest to boot, so it boots while the job arrives."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    # The kernel takes longest to start: start it first and load nbclient while it boots.
     # nbclient drives an async manager; a sync one deadlocks when it interrupts a cell.
     kernel = AsyncKernelManager(kernel_name="python3")
-    run_sync(kernel.start_kernel)(cwd=str(job_path.parent / "submission"), extra_arguments=["--HistoryManager.enabled=False"])
+    run_sync(kernel.start_kernel)(cwd=str(work / "submission"), extra_arguments=["--HistoryManager.enabled=False"])
+    return kernel
 
+
+def run_notebook(job: dict[str, Any], job_path: Path, kernel: Any) -> None:
+    """Execute the notebook cell by cell, report each cell, then run the suite in its kernel."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -170,14 +174,19 @@ def run_mutation(job: dict[str, Any], job_path: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    job_path = Path(argv[1])
+    job_path, kind = Path(argv[1]), argv[2]
+    kernel = start_kernel(job_path.parent) if kind == "notebook" else None
+    if kind in ("module", "files"):
+        import plugin  # type: ignore[import-not-found]  # noqa: F401 - loads pytest while we wait
+    if sys.stdin.readline().strip() != "go":
+        return 2
     job = json.loads(job_path.read_text())
-    if job["kind"] == "notebook":
-        run_notebook(job, job_path)
-    elif job["kind"] == "tests":
+    if kind == "notebook":
+        run_notebook(job, job_path, kernel)
+    elif kind == "tests":
         run_mutation(job, job_path)
     else:
-        from plugin import run_tests  # type: ignore[import-not-found]
+        from plugin import run_tests
 
         run_tests(str(job_path))
     return 0

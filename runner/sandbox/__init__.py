@@ -21,6 +21,9 @@ from typing import Any, Protocol
 from ..exercise import Limits
 from ..harness import PLUGIN, WORKER
 
+#: The worker's files, written by the supervisor before the job arrives.
+HARNESS_FILES = {"worker.py": WORKER.read_text(), "plugin.py": PLUGIN.read_text(), "pytest.ini": "[pytest]\n"}
+
 #: How much of the supervisor's stdout we read at most; it only relays bounded events.
 MAX_SUPERVISOR_BYTES = 64 * 1024 * 1024
 
@@ -48,14 +51,18 @@ class RunRequest:
         }
 
     def supervisor_config(self, workdir: str, uid: int | None, rlimits: dict[str, int] | None) -> str:
-        return self.supervisor_config_for(self.limits, workdir, uid, rlimits)
+        return self.supervisor_config_for(self.kind, self.limits, workdir, uid, rlimits)
 
     @staticmethod
-    def supervisor_config_for(limits: Limits, workdir: str, uid: int | None, rlimits: dict[str, int] | None) -> str:
-        """The supervisor's command-line configuration: it depends on the limits only."""
+    def supervisor_config_for(
+        kind: str, limits: Limits, workdir: str, uid: int | None, rlimits: dict[str, int] | None
+    ) -> str:
+        """The supervisor's command-line configuration: the same for every run of an exercise."""
         return json.dumps(
             {
                 "workdir": workdir,
+                "kind": kind,
+                "harness": HARNESS_FILES,
                 "uid": uid,
                 "gid": uid,
                 "wall_s": limits.submission_timeout_s,
@@ -68,9 +75,6 @@ class RunRequest:
         """The job as the supervisor reads it on stdin."""
         members = {
             "job.json": json.dumps(self.job()).encode(),
-            "harness/worker.py": WORKER.read_bytes(),
-            "harness/plugin.py": PLUGIN.read_bytes(),
-            "harness/pytest.ini": b"[pytest]\n",
             **{f"submission/{name}": data for name, data in self.files.items()},
             **{f"suite/{name}": data for name, data in self.suite.items()},
         }

@@ -50,7 +50,7 @@ class DockerSandbox:
         self.image = image
         self.prewarm = prewarm
         self.running: set[str] = set()
-        self.warm: tuple[str, Any, Limits] | None = None
+        self.warm: tuple[str, Any, tuple[str, Limits]] | None = None
         self.closed = False
         try:
             self._image_id: str = self.client.images.get(image).id
@@ -81,9 +81,9 @@ class DockerSandbox:
             log_config={"type": "json-file", "config": {"max-size": "80m"}},
         )
 
-    def launch(self, limits: Limits) -> tuple[str, Any]:
+    def launch(self, kind: str, limits: Limits) -> tuple[str, Any]:
         """Create and start a container whose supervisor waits for its job on stdin."""
-        config = RunRequest.supervisor_config_for(limits, "/work", STUDENT_UID, None)
+        config = RunRequest.supervisor_config_for(kind, limits, "/work", STUDENT_UID, None)
         container = self.client.api.create_container(
             self.image,
             command=[SANDBOX_PYTHON, "-I", "-B", "-c", SUPERVISOR.read_text(), config],
@@ -120,12 +120,12 @@ class DockerSandbox:
             if self.closed:
                 raise SandboxFailed("the sandbox was closed (interrupted)")
             warm, self.warm = self.warm, None
-            if warm is not None and warm[2] == request.limits:
+            if warm is not None and warm[2] == (request.kind, request.limits):
                 container_id, stdin, _ = warm
             else:
                 if warm is not None:
                     self.discard(warm[0])
-                container_id, stdin = self.launch(request.limits)
+                container_id, stdin = self.launch(request.kind, request.limits)
             raw = stdin._sock
             try:
                 raw.sendall(request.job_tar())
@@ -135,7 +135,7 @@ class DockerSandbox:
                 raw.close()
             if self.prewarm:
                 # Start the next container while this one works: a fresh one for every run.
-                self.warm = (*self.launch(request.limits), request.limits)
+                self.warm = (*self.launch(request.kind, request.limits), (request.kind, request.limits))
             host_timed_out = False
             try:
                 api.wait(container_id, timeout=request.limits.submission_timeout_s + GRACE_S)
