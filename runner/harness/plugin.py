@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from worker import Channel, clip  # type: ignore[import-not-found]
+from worker import Channel, clip, empty_folder  # type: ignore[import-not-found]
 
 
 class TestTimeout(BaseException):
@@ -73,9 +73,9 @@ class StudentLoader:
 class GraderPlugin:
     """Provides the ``student`` fixture, per-phase deadlines and one event per test."""
 
-    def __init__(self, job: dict[str, Any], work: Path, loader: StudentLoader, channel: Channel):
+    def __init__(self, job: dict[str, Any], work: Path, suite: Path, loader: StudentLoader, channel: Channel):
         self.job = job
-        self.suite = work / "suite"
+        self.suite = suite
         self.submission = work / "submission"
         self.loader = loader
         self.channel = channel
@@ -102,11 +102,7 @@ class GraderPlugin:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.channel.send({"type": "collected", "nodeids": [item.nodeid for item in session.items]})
-        for path in sorted(self.suite.rglob("*"), reverse=True):
-            if path.is_dir():
-                path.rmdir()
-            else:
-                path.unlink()
+        empty_folder(self.suite)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -192,25 +188,27 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def run_tests(job_path: str, namespace: types.ModuleType | None = None) -> None:
+def run_tests(job_path: str, namespace: types.ModuleType | None = None, suite_dir: str | None = None) -> None:
     """Run the hidden suite against the submission.
 
     The ``student`` fixture is ``namespace`` (a notebook's names), the submission folder as a
-    ``Path`` (kind ``files``), or the imported module.
+    ``Path`` (kind ``files``), or the imported module. ``suite_dir`` defaults to ``suite/``
+    beside the job.
     """
     job_file = Path(job_path)
     job = json.loads(job_file.read_text())
     work = job_file.parent
+    suite = Path(suite_dir) if suite_dir else work / "suite"
     channel = Channel(os.environ["GRADER_CHANNEL"])
     # Last on the path: nothing the student writes can shadow pytest or the standard library.
     sys.path.append(str(work / "submission"))
     value = work / "submission" if job["kind"] == "files" else namespace
     loader = StudentLoader(job.get("module"), value)
-    plugin = GraderPlugin(job, work, loader, channel)
+    plugin = GraderPlugin(job, work, suite, loader, channel)
     args = [
-        str(work / "suite"),
+        str(suite),
         "-c", str(work / "harness" / "pytest.ini"),
-        "--rootdir", str(work / "suite"),
+        "--rootdir", str(suite),
         "-p", "no:cacheprovider",
         "-p", "no:stepwise",
         "-p", "no:terminal",

@@ -29,6 +29,15 @@ class Channel:
             data = data[os.write(self.fd, data) :]
 
 
+def empty_folder(folder: Path) -> None:
+    """Delete everything below ``folder`` (the folder itself may belong to the supervisor)."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink()
+
+
 def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -38,12 +47,16 @@ def clip(text: str, limit: int) -> str:
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 KERNEL_TESTS = """
-import sys as _grader_sys, types as _grader_types
+import sys as _grader_sys, types as _grader_types, tempfile as _grader_tempfile, pathlib as _grader_pathlib
 _grader_ns = _grader_types.ModuleType("notebook")
 _grader_ns.__dict__.update({{k: v for k, v in list(globals().items()) if not k.startswith("_")}})
+_grader_suite = _grader_pathlib.Path(_grader_tempfile.mkdtemp(prefix="suite-"))
+for _grader_name, _grader_text in {suite!r}.items():
+    (_grader_suite / _grader_name).parent.mkdir(parents=True, exist_ok=True)
+    (_grader_suite / _grader_name).write_text(_grader_text)
 _grader_sys.path.insert(0, {harness!r})
 import plugin as _grader_plugin
-_grader_plugin.run_tests({job!r}, _grader_ns)
+_grader_plugin.run_tests({job!r}, _grader_ns, str(_grader_suite))
 """
 
 
@@ -65,6 +78,11 @@ def run_notebook(job: dict[str, Any], job_path: Path, kernel: Any) -> None:
 
     work = job_path.parent
     channel = Channel(os.environ["GRADER_CHANNEL"])
+    # The cells are student code: the hidden suite leaves the disk before they run and comes
+    # back, under a random name, only when the tests are collected.
+    suite_dir = work / "suite"
+    suite = {p.relative_to(suite_dir).as_posix(): p.read_text() for p in suite_dir.rglob("*") if p.is_file()}
+    empty_folder(suite_dir)
     path = work / "submission" / job["files"][0]
     nb = nbformat.read(path, as_version=4)
     replies: dict[int, dict[str, Any]] = {}
@@ -111,7 +129,8 @@ def run_notebook(job: dict[str, Any], job_path: Path, kernel: Any) -> None:
             channel.send(event)
             cell.outputs = []
         client.timeout = None
-        runner = nbformat.v4.new_code_cell(KERNEL_TESTS.format(harness=str(work / "harness"), job=str(job_path)))
+        source = KERNEL_TESTS.format(harness=str(work / "harness"), job=str(job_path), suite=suite)
+        runner = nbformat.v4.new_code_cell(source)
         nb.cells.append(runner)
         client.execute_cell(runner, len(nb.cells) - 1)
 
@@ -125,7 +144,6 @@ def run_mutation(job: dict[str, Any], job_path: Path) -> None:
     A mutant is killed when the student's tests fail (or time out) against it; the reference
     must pass. Each run is a fresh pytest process that sees only the one target module.
     """
-    import shutil
     import subprocess
     import tempfile
 
@@ -136,7 +154,7 @@ def run_mutation(job: dict[str, Any], job_path: Path) -> None:
     for folder in [suite / "reference", *sorted(p for p in (suite / "mutants").iterdir() if p.is_dir())]:
         name = "reference" if folder.name == "reference" else f"mutants/{folder.name}"
         targets[name] = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix == ".py"}
-    shutil.rmtree(suite, ignore_errors=True)
+    empty_folder(suite)
     env = {k: v for k, v in os.environ.items() if k != "GRADER_CHANNEL"}
     channel.send({"type": "collected", "nodeids": list(targets)})
     for name, files in targets.items():
