@@ -25,6 +25,9 @@ from .results import SubmissionResult, load_results
 from .sandbox import Sandbox
 
 console = Console(highlight=False)
+if not console.is_terminal:
+    # Logs (CI, pipes) are read in wide windows; 80 columns would fold every table.
+    console.width = max(console.width, 160)
 errors = Console(stderr=True, highlight=False)
 STYLES = {
     "passed": "green", "ok": "green", "failed": "red", "error": "red", "tampered": "bold red",

@@ -101,7 +101,7 @@ def mutation_manifest(grader: Path) -> list[TestSpec]:
     for mutant in mutants:
         about = mutant / "about.txt"
         description = about.read_text(encoding="utf-8").strip().splitlines()[0] if about.is_file() else mutant.name
-        specs.append(TestSpec(f"mutants/{mutant.name}", f"catches: {description}", 1, description))
+        specs.append(TestSpec(f"mutants/{mutant.name}", f"catches the bug: {description}", 1, ""))
     return specs
 
 

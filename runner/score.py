@@ -9,7 +9,7 @@ garbage on the result channel) marks the run ``tampered`` and scores nothing.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .exercise import Exercise
@@ -129,7 +129,8 @@ def score_outcome(exercise: Exercise, outcome: RunOutcome, sentinel: str | None)
     gate = next((t for t in tests if t.id == "reference"), None) if exercise.kind == "tests" else None
     if gate is not None and gate.status != "passed":
         # Tests that fail on correct code prove nothing about the mutants they "kill".
-        tests = tuple(replace_score(t, 0.0) for t in tests)
+        not_counted = "not counted: your tests must first pass against the correct implementation"
+        tests = tuple(t if t.id == "reference" else replace(t, status="skipped", score=0.0, message=not_counted) for t in tests)
         return Verdict("failed", 0.0, max_score, gate.message.splitlines()[0], tests, tuple(cells), (), run_output)
     score = sum(t.score for t in tests)
     status, message = summarise(tests, stopped, exit_record, outcome)
@@ -140,8 +141,6 @@ def score_outcome(exercise: Exercise, outcome: RunOutcome, sentinel: str | None)
 
 
 def replace_score(test: TestResult, score: float) -> TestResult:
-    from dataclasses import replace
-
     return replace(test, score=score)
 
 

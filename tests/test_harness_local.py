@@ -112,4 +112,5 @@ def test_tests_kind_counts_caught_mutants(tmp_path: Path) -> None:
     assert strong.status == "passed" and strong.percent == 100.0, strong.message
     wrong = grade_folder(loaded, submit("wrong", "def test_bad():\n    assert double(1) == 3\n"), LocalSandbox())
     assert wrong.status == "failed" and wrong.score == 0
-    assert "fail against the correct implementation" in wrong.message
+    assert "fail against the correct implementation" in wrong.message and "test_bad" in wrong.message
+    assert all(t.status == "skipped" for t in wrong.tests if t.id != "reference")

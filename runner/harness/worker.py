@@ -161,12 +161,11 @@ def run_mutation(job: dict[str, Any], job_path: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="target-") as tmp:
             for file_name, data in files.items():
                 (Path(tmp) / file_name).write_bytes(data)
-            command = [sys.executable, "-B", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=line", "-rfE",
-                       str(work / "submission")]  # fmt: skip
+            command = [sys.executable, "-B", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=line", "-rfE", "."]
             started = time.monotonic()
             try:
                 done = subprocess.run(
-                    command, cwd=tmp, env={**env, "PYTHONPATH": tmp}, capture_output=True, text=True,
+                    command, cwd=work / "submission", env={**env, "PYTHONPATH": tmp}, capture_output=True, text=True,
                     timeout=job["test_timeout_s"],
                 )  # fmt: skip
                 code, output = done.returncode, done.stdout + done.stderr
@@ -177,7 +176,9 @@ def run_mutation(job: dict[str, Any], job_path: Path) -> None:
                                  "location": None, "output": clip(output, job["output_bytes"])}  # fmt: skip
         if name == "reference":
             event["status"] = "passed" if code == 0 else "failed"
-            event["message"] = "" if code == 0 else clip(f"your tests fail against the correct implementation:\n{summary}", 4000)
+            first = summary.splitlines()[0] if summary else f"pytest exit code {code}"
+            detail = f"your tests fail against the correct implementation: {first}\n{summary}"
+            event["message"] = "" if code == 0 else clip(detail, 4000)
         elif code == PYTEST_EXIT_FAILED or code is None:
             event["status"], event["message"] = "passed", "killed" if code else "killed (your tests timed out)"
         elif code == 0:

@@ -54,9 +54,7 @@ class RunRequest:
         return self.supervisor_config_for(self.kind, self.limits, workdir, uid, rlimits)
 
     @staticmethod
-    def supervisor_config_for(
-        kind: str, limits: Limits, workdir: str, uid: int | None, rlimits: dict[str, int] | None
-    ) -> str:
+    def supervisor_config_for(kind: str, limits: Limits, workdir: str, uid: int | None, rlimits: dict[str, int] | None) -> str:
         """The supervisor's command-line configuration: the same for every run of an exercise."""
         return json.dumps(
             {

@@ -1,0 +1,312 @@
+"""One hostile submission per attack, graded for real in Docker, each with the verdict it must get.
+
+Most attacks are written as sabotage: the submission is correct, but if the attack succeeds it
+breaks ``add`` (or ``slow``), so a ``passed`` verdict proves the attack failed. The demo
+exercise has four hidden tests (add, slow, sub, shout), 2 s per test and 8 s per submission.
+See docs/security.md for the threat model.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from runner.batch import discover, grade_batch
+from runner.grading import grade_folder
+from runner.sandbox.docker import leftover_containers
+
+from ..harness_cases import GOOD, demo_exercise, module_submission, notebook_submission
+
+pytestmark = pytest.mark.docker
+
+#: Breaks ``add`` when the expression is true, i.e. when the attack worked.
+SABOTAGE = "\nif {condition}:\n    add = lambda a, b: 'the attack worked'\n"
+
+
+def sabotage(setup: str, condition: str) -> str:
+    return setup + "\n" + GOOD + SABOTAGE.format(condition=condition)
+
+
+def in_slow(body: str) -> str:
+    return GOOD.replace('return "done"', body.replace("\n", "\n    ") + '\n    return "done"')
+
+
+ALL = ("passed",) * 4
+#: name -> (source of demo.py, expected status, expected test statuses or None for "not checked")
+MODULE_ATTACKS: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
+    "infinite loop at import": ("while True:\n    pass\n" + GOOD, "timeout", ("timeout",) * 4),
+    "infinite loop in one function": (in_slow("while True:\n    pass"), "failed", ("passed", "timeout", "passed", "passed")),
+    "memory exhaustion": (in_slow("hog = []\nwhile True:\n    hog.append(bytearray(64 * 2**20))"), "resource_limit", None),
+    "fork bomb": (
+        in_slow("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"),
+        "timeout",
+        None,
+    ),
+    "thread bomb": (
+        in_slow("import threading, time\nwhile True:\n    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()"),
+        "failed",
+        ("passed", "failed", "passed", "passed"),
+    ),
+    "filling the disk": (
+        in_slow(
+            "import os\nfor folder in ('/tmp', '/work/submission', '/work'):\n    try:\n        with open(os.path.join(folder, 'fill'), 'wb') as f:\n            while True:\n                f.write(b'x' * 2**20)\n    except OSError:\n        pass\nfor folder in ('/tmp', '/work/submission', '/work'):\n    try:\n        os.remove(os.path.join(folder, 'fill'))\n    except OSError:\n        pass"
+        ),
+        "passed",
+        ALL,
+    ),
+    # pytest captures a test's output in /tmp, a 64 MiB tmpfs: the flooding test fails, the rest pass.
+    "1 GB to stdout": (
+        in_slow("import os\nfor _ in range(1024):\n    os.write(1, b'x' * 2**20)"),
+        "failed",
+        ("passed", "failed", "passed", "passed"),
+    ),
+    "network connection": (
+        sabotage(
+            "import socket\ndef _reach(host, port):\n    try:\n        socket.create_connection((host, port), timeout=2).close()\n        return True\n    except OSError:\n        return False",
+            "_reach('1.1.1.1', 53) or _reach('deb.debian.org', 80) or _reach('172.17.0.1', 2375)",
+        ),
+        "passed",
+        ALL,
+    ),
+    "reading the hidden tests": (
+        sabotage(
+            "import glob", "glob.glob('/work/suite/**/*.py', recursive=True) or glob.glob('/**/test_demo.py', recursive=True)"
+        ),
+        "passed",
+        ALL,
+    ),
+    "reading the reference solution": (
+        sabotage("import glob", "glob.glob('/**/solution/**', recursive=True) or glob.glob('/**/graders/**', recursive=True)"),
+        "passed",
+        ALL,
+    ),
+    "reading host secrets from the environment": (
+        sabotage(
+            "import os",
+            "'GRADE_TEST_SECRET' in os.environ or 'GRADE_TEST_SECRET' in open('/proc/1/environ', 'rb').read().decode(errors='replace') if os.access('/proc/1/environ', os.R_OK) else 'GRADE_TEST_SECRET' in os.environ",
+        ),
+        "passed",
+        ALL,
+    ),
+    "os._exit(0) at import": ("import os\nos._exit(0)\n" + GOOD, "failed", ("failed",) * 4),
+    "sys.exit() at import": ("import sys\nsys.exit()\n" + GOOD, "error", ("error",) * 4),
+    "os._exit(0) mid-test": (in_slow("import os\nos._exit(0)"), "failed", ("passed", "failed", "failed", "failed")),
+    "sys.exit() mid-test": (in_slow("import sys\nsys.exit(0)"), "failed", ("passed", "failed", "passed", "passed")),
+    "killing the parent process": (
+        sabotage(
+            "import os, signal\ndef _kill():\n    for pid in (1, os.getppid()):\n        try:\n            os.kill(pid, signal.SIGKILL)\n            return True\n        except OSError:\n            pass\n    return False",
+            "_kill()",
+        ),
+        "passed",
+        ALL,
+    ),
+    "closing stdout and stderr": ("import os\nos.close(1)\nos.close(2)\n" + GOOD, "passed", ALL),
+    "writing a fake results file": (
+        "import json, pathlib\nfor p in ('/work/results.json', '/tmp/results.json', '/work/submission/results.json'):\n    try:\n        pathlib.Path(p).write_text(json.dumps({'status': 'passed', 'score': 100}))\n    except OSError:\n        pass\n"
+        + GOOD.replace("return a + b", "return 0"),
+        "failed",
+        ("failed", "passed", "passed", "passed"),
+    ),
+    "printing something that looks like results": (
+        "import json\nfor t in ('test_add', 'test_slow'):\n    print(json.dumps({'type': 'event', 'event': {'type': 'test', 'nodeid': 'test_demo.py::' + t, 'status': 'passed'}}))\n    print(json.dumps({'type': 'exit', 'returncode': 0}))\n"
+        + GOOD.replace("return a + b", "return 0"),
+        "failed",
+        ("failed", "passed", "passed", "passed"),
+    ),
+    "writing the result channel": (
+        "import os, json\nfd = os.open(os.environ['GRADER_CHANNEL'], os.O_WRONLY)\nos.write(fd, (json.dumps({'type': 'test', 'nodeid': 'test_demo.py::test_add', 'status': 'passed'}) + '\\n').encode())\n"
+        + GOOD.replace("return a + b", "return 0"),
+        "tampered",
+        None,
+    ),
+    "monkeypatching pytest's reporting": (
+        "import _pytest.reports as r\n_orig = r.TestReport.from_item_and_call\ndef _forge(item, call):\n    report = _orig(item, call)\n    report.outcome = 'passed'\n    return report\nr.TestReport.from_item_and_call = staticmethod(_forge)\n"
+        + GOOD.replace("return a + b", "return 0"),
+        "tampered",
+        None,
+    ),
+    "shadowing pytest and the standard library at run time": (
+        "import pathlib\nfor name in ('pytest.py', 'json.py', 'os.py'):\n    pathlib.Path('/work/submission', name).write_text('raise SystemExit(0)')\n"
+        + GOOD,
+        "passed",
+        ALL,
+    ),
+    "non-UTF-8 source": ("# caf\xe9\n" + GOOD, "error", None),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(MODULE_ATTACKS))
+def test_module_attack(attack: str, tmp_path: Path, docker_sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADE_TEST_SECRET", "hunter2")
+    source, status, statuses = MODULE_ATTACKS[attack]
+    folder = tmp_path / "submissions" / "student"
+    folder.mkdir(parents=True)
+    (folder / "demo.py").write_bytes(source.encode("latin-1") if attack == "non-UTF-8 source" else source.encode())
+    started = time.monotonic()
+    result = grade_folder(demo_exercise(tmp_path), folder, docker_sandbox)
+    assert time.monotonic() - started < 40, "the grader must finish in bounded time"
+    assert result.status == status, f"{attack}: {result.status}: {result.message}"
+    if statuses is not None:
+        assert tuple(t.status for t in result.tests) == statuses, [(t.id, t.status, t.message[:80]) for t in result.tests]
+    if status == "tampered":
+        assert result.score == 0
+
+
+def test_files_shipped_beside_the_submission_are_ignored(tmp_path: Path, docker_sandbox: Any) -> None:
+    folder = module_submission(tmp_path, GOOD.replace("return a + b", "return 0"))
+    forged = "import pytest\n@pytest.hookimpl(wrapper=True)\ndef pytest_runtest_makereport(item, call):\n    r = yield\n    r.outcome = 'passed'\n    return r\n"
+    (folder / "conftest.py").write_text(forged)
+    (folder / "sitecustomize.py").write_text("import builtins; builtins.FORGED = True\n")
+    (folder / "usercustomize.py").write_text("import builtins; builtins.FORGED = True\n")
+    (folder / "evil.pth").write_text("import builtins; builtins.FORGED = True\n")
+    (folder / "pytest.py").write_text("raise SystemExit(0)\n")
+    (folder / "json.py").write_text("raise SystemExit(0)\n")
+    result = grade_folder(demo_exercise(tmp_path), folder, docker_sandbox)
+    assert result.status == "failed"
+    assert [t.status for t in result.tests] == ["failed", "passed", "passed", "passed"]
+
+
+NOTEBOOK_GOOD = [
+    "def add(a, b):\n    return a + b",
+    "def slow():\n    return 'done'\ndef sub(a, b):\n    return a - b\ndef shout(t):\n    return t.upper()",
+]
+NOTEBOOK_ATTACKS: dict[str, tuple[list[str], str, tuple[str, ...] | None]] = {
+    "infinite loop in a cell": (["while True:\n    pass", *NOTEBOOK_GOOD], "passed", ALL),
+    "memory exhaustion in a cell": (
+        ["hog = []\nwhile True:\n    hog.append(bytearray(64 * 2**20))", *NOTEBOOK_GOOD],
+        "resource_limit",
+        None,
+    ),
+    "reading the hidden tests from a cell": (
+        [
+            *NOTEBOOK_GOOD,
+            "import glob\nif glob.glob('/work/**/test_demo.py', recursive=True) or glob.glob('/tmp/**/test_demo.py', recursive=True):\n    add = lambda a, b: 'the attack worked'",
+        ],
+        "passed",
+        ALL,
+    ),
+    "os._exit(0) in a cell": ([*NOTEBOOK_GOOD, "import os\nos._exit(0)"], "failed", ("failed",) * 4),
+    "monkeypatching pytest in the kernel": (
+        [
+            NOTEBOOK_GOOD[0].replace("a + b", "0"),
+            NOTEBOOK_GOOD[1],
+            "import _pytest.reports as r\n_orig = r.TestReport.from_item_and_call\ndef _forge(item, call):\n    rep = _orig(item, call)\n    rep.outcome = 'passed'\n    return rep\nr.TestReport.from_item_and_call = staticmethod(_forge)",
+        ],
+        "tampered",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(NOTEBOOK_ATTACKS))
+def test_notebook_attack(attack: str, tmp_path: Path, docker_sandbox: Any) -> None:
+    cells, status, statuses = NOTEBOOK_ATTACKS[attack]
+    exercise = demo_exercise(tmp_path, kind="notebook", cell_timeout_s=1, memory_mb=256)
+    started = time.monotonic()
+    result = grade_folder(exercise, notebook_submission(tmp_path, cells), docker_sandbox)
+    assert time.monotonic() - started < 40
+    assert result.status == status, f"{attack}: {result.status}: {result.message}"
+    if statuses is not None:
+        assert tuple(t.status for t in result.tests) == statuses, [(t.id, t.status, t.message[:80]) for t in result.tests]
+
+
+def test_notebook_with_a_huge_output_or_invalid_json_is_an_error_row(tmp_path: Path, docker_sandbox: Any) -> None:
+    exercise = demo_exercise(tmp_path, kind="notebook")
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", text="y" * 8 * 2**20)])]
+    nbformat.write(nb, folder / "huge.ipynb")
+    (folder / "broken.ipynb").write_text('{"cells": [')
+    entries = grade_batch(exercise, discover(folder, exercise), lambda: docker_sandbox, jobs=2, cache=None)
+    by_id = {e.item.student: e.result for e in entries}
+    assert by_id["huge"].status == "error" and "bytes" in by_id["huge"].message
+    assert by_id["broken"].status == "error" and "invalid JSON" in by_id["broken"].message
+
+
+def test_hostile_archives_and_names_in_a_batch(tmp_path: Path, docker_sandbox: Any) -> None:
+    exercise = demo_exercise(tmp_path)
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "slip.zip", "w") as z:
+        z.writestr("../../demo.py", GOOD)
+    with zipfile.ZipFile(folder / "link.zip", "w") as z:
+        info = zipfile.ZipInfo("demo.py")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        z.writestr(info, "/etc/passwd")
+    with zipfile.ZipFile(folder / "device.zip", "w") as z:
+        info = zipfile.ZipInfo("demo.py")
+        info.external_attr = (stat.S_IFCHR | 0o666) << 16
+        z.writestr(info, "")
+    with zipfile.ZipFile(folder / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED) as z, z.open("demo.py", "w") as member:
+        chunk = b"\0" * 2**20
+        for _ in range(1024):
+            member.write(chunk)
+    assert (folder / "bomb.zip").stat().st_size < 5 * 2**20, "a 1 GB zip bomb, a few MB on disk"
+    odd = "semi;colon $(touch pwned) `id`\nnewline"
+    (folder / odd).mkdir()
+    (folder / odd / "demo.py").write_text(GOOD)
+    (folder / "peeker").mkdir()
+    (folder / "peeker" / "demo.py").write_text(
+        sabotage(
+            "import glob",
+            "[p for p in glob.glob('/**/demo.py', recursive=True) if 'peeker' not in p and p != '/work/submission/demo.py']",
+        )
+    )
+    os.mkfifo(folder / "fifo.py")
+    started = time.monotonic()
+    entries = grade_batch(exercise, discover(folder, exercise), lambda: docker_sandbox, jobs=2, cache=None)
+    assert time.monotonic() - started < 120
+    by_id = {e.item.student: e.result for e in entries}
+    assert {k: v.status for k, v in by_id.items()} == {
+        "slip": "error",
+        "link": "error",
+        "device": "error",
+        "bomb": "error",
+        odd: "passed",
+        "peeker": "passed",
+        "fifo": "error",
+    }, {k: v.message for k, v in by_id.items()}
+    assert not (tmp_path / "demo.py").exists() and not Path("pwned").exists()
+
+
+def test_engine_that_dies_mid_batch_loses_nothing(tmp_path: Path, docker_sandbox: Any) -> None:
+    """A sandbox whose engine fails for one submission: that row is an infra_error, the others are graded."""
+    from runner.errors import SandboxFailed
+    from runner.sandbox import RunOutcome, RunRequest
+
+    class Flaky:
+        name, isolated = "docker", True
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def image_id(self) -> str | None:
+            return str(docker_sandbox.image_id())
+
+        def run(self, request: RunRequest) -> RunOutcome:
+            self.calls += 1
+            if b"# die" in request.files["demo.py"]:
+                raise SandboxFailed("the Docker engine failed while grading: connection refused")
+            return docker_sandbox.run(request)  # type: ignore[no-any-return]
+
+    exercise = demo_exercise(tmp_path)
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for name, source in {"a": GOOD, "b": "# die\n" + GOOD, "c": GOOD.replace("a + b", "a")}.items():
+        (folder / f"{name}.py").write_text(source)
+    flaky = Flaky()
+    entries = grade_batch(exercise, discover(folder, exercise), lambda: flaky, jobs=1, cache=None)
+    assert {e.item.student: e.result.status for e in entries} == {"a": "passed", "b": "infra_error", "c": "failed"}
+    assert "engine" in next(e.result.message for e in entries if e.item.student == "b")
+
+
+def test_no_container_is_left_behind_after_the_attacks(docker_sandbox: Any) -> None:
+    assert leftover_containers(docker_sandbox.client) == []
