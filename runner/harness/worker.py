@@ -171,7 +171,9 @@ def run_mutation(job: dict[str, Any], job_path: Path) -> None:
                 code, output = done.returncode, done.stdout + done.stderr
             except subprocess.TimeoutExpired:
                 code, output = None, f"your tests took longer than {job['test_timeout_s']} s"
-        summary = "\n".join(line for line in output.splitlines() if line.startswith(("FAILED", "ERROR", "E "))) or output
+        lines = output.splitlines()
+        failures = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
+        summary = "\n".join(failures + [line for line in lines if line.startswith("E ")]) or output
         event: dict[str, Any] = {"type": "test", "nodeid": name, "duration_s": round(time.monotonic() - started, 4),
                                  "location": None, "output": clip(output, job["output_bytes"])}  # fmt: skip
         if name == "reference":
