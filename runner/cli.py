@@ -394,7 +394,7 @@ def sandbox_check(image: str) -> None:
     console.print(f"[green]ok[/]   image {image}: {summary['id'][:19]}, {summary['size'] / 1e6:.0f} MB")
     leftovers = leftover_containers(client)
     mark = "[green]ok[/]  " if not leftovers else "[yellow]warn[/]"
-    console.print(f"{mark} {len(leftovers)} leftover sandbox containers")
+    console.print(f"{mark} {len(leftovers)} stopped sandbox containers left behind")
     from .sandbox.probe import probe
 
     for name, ok, detail in probe(DockerSandbox(image, client)):

@@ -6,6 +6,7 @@ import contextlib
 import json
 import socket
 import time
+from datetime import UTC
 from typing import Any
 
 from ..errors import SandboxFailed, SandboxUnavailable
@@ -56,6 +57,7 @@ class DockerSandbox:
             self._image_id: str = self.client.images.get(image).id
         except ImageNotFound:
             raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`") from None
+        sweep_exited(self.client)
 
     def image_id(self) -> str | None:
         return self._image_id
@@ -183,9 +185,30 @@ def image_summary(client: Any, image: str) -> dict[str, Any] | None:
     return {"id": found.id, "created": found.attrs.get("Created"), "size": found.attrs.get("Size")}
 
 
+def sweep_exited(client: Any, older_than_s: float = 60.0) -> int:
+    """Remove this grader's containers that exited a while ago: a grader killed outright (or a
+    pre-started container whose grader went away) leaves them behind."""
+    from datetime import datetime
+
+    from docker.errors import DockerException
+
+    removed = 0
+    now = datetime.now(UTC)
+    with contextlib.suppress(DockerException):
+        for container in client.containers.list(all=True, filters={"label": LABEL, "status": "exited"}):
+            finished = container.attrs.get("State", {}).get("FinishedAt", "")[:19]
+            with contextlib.suppress(ValueError, DockerException):
+                ended = datetime.fromisoformat(finished).replace(tzinfo=UTC)
+                if (now - ended).total_seconds() > older_than_s:
+                    container.remove(force=True)
+                    removed += 1
+    return removed
+
+
 def leftover_containers(client: Any) -> list[str]:
-    """Containers this grader started that still exist (there should be none)."""
-    return [c.id for c in client.containers.list(all=True, filters={"label": LABEL})]
+    """This grader's containers that are no longer running but still exist (there should be none;
+    running ones belong to a grader at work)."""
+    return [c.id for c in client.containers.list(all=True, filters={"label": LABEL}) if c.status != "running"]
 
 
 def engine_summary(client: Any) -> dict[str, Any]:

@@ -20,11 +20,15 @@ import pytest
 
 from runner.batch import discover, grade_batch
 from runner.grading import grade_folder
-from runner.sandbox.docker import leftover_containers
+from runner.sandbox.docker import DockerSandbox, leftover_containers
 
 from ..harness_cases import GOOD, demo_exercise, module_submission, notebook_submission
 
 pytestmark = pytest.mark.docker
+
+#: Where a hidden file could be put: the writable and usual data places (walking /proc, /sys or
+#: the image's site-packages would take longer than a test may).
+SEARCH = "import glob\ndef _find(pattern):\n    return [p for top in ('/work', '/tmp', '/home', '/root', '/srv', '/var', '/mnt', '/run') for p in glob.glob(top + '/**/' + pattern, recursive=True)]"
 
 #: Breaks ``add`` when the expression is true, i.e. when the attack worked.
 SABOTAGE = "\nif {condition}:\n    add = lambda a, b: 'the attack worked'\n"
@@ -76,14 +80,12 @@ MODULE_ATTACKS: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
         ALL,
     ),
     "reading the hidden tests": (
-        sabotage(
-            "import glob", "glob.glob('/work/suite/**/*.py', recursive=True) or glob.glob('/**/test_demo.py', recursive=True)"
-        ),
+        sabotage(SEARCH, "_find('test_demo.py') or _find('test_*.py')"),
         "passed",
         ALL,
     ),
     "reading the reference solution": (
-        sabotage("import glob", "glob.glob('/**/solution/**', recursive=True) or glob.glob('/**/graders/**', recursive=True)"),
+        sabotage(SEARCH, "_find('solution') or _find('graders') or _find('bookshop.py')"),
         "passed",
         ALL,
     ),
@@ -138,7 +140,7 @@ MODULE_ATTACKS: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
         "passed",
         ALL,
     ),
-    "non-UTF-8 source": ("# caf\xe9\n" + GOOD, "error", None),
+    "non-UTF-8 source": ('NAME = "caf\xe9"\n' + GOOD, "error", ("error",) * 4),
 }
 
 
@@ -225,7 +227,7 @@ def test_notebook_with_a_huge_output_or_invalid_json_is_an_error_row(tmp_path: P
     nb.cells = [nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", text="y" * 8 * 2**20)])]
     nbformat.write(nb, folder / "huge.ipynb")
     (folder / "broken.ipynb").write_text('{"cells": [')
-    entries = grade_batch(exercise, discover(folder, exercise), lambda: docker_sandbox, jobs=2, cache=None)
+    entries = grade_batch(exercise, discover(folder, exercise), DockerSandbox, jobs=2, cache=None)
     by_id = {e.item.student: e.result for e in entries}
     assert by_id["huge"].status == "error" and "bytes" in by_id["huge"].message
     assert by_id["broken"].status == "error" and "invalid JSON" in by_id["broken"].message
@@ -257,12 +259,12 @@ def test_hostile_archives_and_names_in_a_batch(tmp_path: Path, docker_sandbox: A
     (folder / "peeker" / "demo.py").write_text(
         sabotage(
             "import glob",
-            "[p for p in glob.glob('/**/demo.py', recursive=True) if 'peeker' not in p and p != '/work/submission/demo.py']",
+            "[p for top in ('/work', '/tmp', '/home', '/mnt') for p in glob.glob(top + '/**/demo.py', recursive=True) if p != '/work/submission/demo.py']",
         )
     )
     os.mkfifo(folder / "fifo.py")
     started = time.monotonic()
-    entries = grade_batch(exercise, discover(folder, exercise), lambda: docker_sandbox, jobs=2, cache=None)
+    entries = grade_batch(exercise, discover(folder, exercise), DockerSandbox, jobs=2, cache=None)
     assert time.monotonic() - started < 120
     by_id = {e.item.student: e.result for e in entries}
     assert {k: v.status for k, v in by_id.items()} == {
@@ -286,16 +288,15 @@ def test_engine_that_dies_mid_batch_loses_nothing(tmp_path: Path, docker_sandbox
         name, isolated = "docker", True
 
         def __init__(self) -> None:
-            self.calls = 0
+            self.real = DockerSandbox()
 
         def image_id(self) -> str | None:
-            return str(docker_sandbox.image_id())
+            return self.real.image_id()
 
         def run(self, request: RunRequest) -> RunOutcome:
-            self.calls += 1
             if b"# die" in request.files["demo.py"]:
                 raise SandboxFailed("the Docker engine failed while grading: connection refused")
-            return docker_sandbox.run(request)  # type: ignore[no-any-return]
+            return self.real.run(request)
 
     exercise = demo_exercise(tmp_path)
     folder = tmp_path / "subs"
