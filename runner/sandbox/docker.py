@@ -135,7 +135,7 @@ class DockerSandbox:
             finally:
                 stdin.close()
                 raw.close()
-            if self.prewarm:
+            if self.prewarm and not self.closed:
                 # Start the next container while this one works: a fresh one for every run.
                 self.warm = (*self.launch(request.kind, request.limits), (request.kind, request.limits))
             host_timed_out = False
@@ -186,8 +186,8 @@ def image_summary(client: Any, image: str) -> dict[str, Any] | None:
 
 
 def sweep_exited(client: Any, older_than_s: float = 60.0) -> int:
-    """Remove this grader's containers that exited a while ago: a grader killed outright (or a
-    pre-started container whose grader went away) leaves them behind."""
+    """Remove this grader's containers that stopped (or were never started) a while ago: a grader
+    killed outright, or a pre-started container whose grader went away, leaves them behind."""
     from datetime import datetime
 
     from docker.errors import DockerException
@@ -195,8 +195,11 @@ def sweep_exited(client: Any, older_than_s: float = 60.0) -> int:
     removed = 0
     now = datetime.now(UTC)
     with contextlib.suppress(DockerException):
-        for container in client.containers.list(all=True, filters={"label": LABEL, "status": "exited"}):
-            finished = container.attrs.get("State", {}).get("FinishedAt", "")[:19]
+        for container in client.containers.list(all=True, filters={"label": LABEL}):
+            if container.status not in ("exited", "created", "dead"):
+                continue
+            state = container.attrs.get("State", {})
+            finished = (state.get("FinishedAt", "") if container.status == "exited" else container.attrs.get("Created", ""))[:19]
             with contextlib.suppress(ValueError, DockerException):
                 ended = datetime.fromisoformat(finished).replace(tzinfo=UTC)
                 if (now - ended).total_seconds() > older_than_s:
