@@ -121,7 +121,7 @@ def score_outcome(exercise: Exercise, outcome: RunOutcome, sentinel: str | None)
             score=0.0,
             max_score=max_score,
             message="results could not be trusted: " + "; ".join(dict.fromkeys(flags)),
-            tests=tuple(t if t.status != "passed" else replace_score(t, 0.0) for t in tests),
+            tests=tuple(t if t.status != "passed" else replace(t, score=0.0) for t in tests),
             cells=tuple(cells),
             flags=tuple(dict.fromkeys(flags)),
             output=run_output,
@@ -138,10 +138,6 @@ def score_outcome(exercise: Exercise, outcome: RunOutcome, sentinel: str | None)
         killed = sum(t.status == "passed" for t in tests if t.id != "reference")
         message = f"your tests caught {killed} of {len(tests) - 1} bugs" + (f"; {stopped}" if stopped else "")
     return Verdict(status, score, max_score, message, tests, tuple(cells), (), run_output)
-
-
-def replace_score(test: TestResult, score: float) -> TestResult:
-    return replace(test, score=score)
 
 
 def stop_reason(outcome: RunOutcome, exit_record: dict[str, Any], done: bool) -> str | None:
