@@ -28,6 +28,7 @@ from typing import Any
 MAX_JOB_BYTES = 256 * 1024 * 1024
 MAX_EVENT_BYTES = 1024 * 1024
 MAX_EVENTS = 10_000
+MAX_RELAYED_BYTES = 32 * 1024 * 1024
 EVENT_TYPES = {"collected", "test", "cell", "collect_error", "load_error", "done"}
 
 
@@ -137,8 +138,10 @@ def main(argv: list[str]) -> int:
     timed_out = False
     out_open = True
 
+    relayed = 0
+
     def take_events(chunk: bytes) -> None:
-        nonlocal pending, events, rejected
+        nonlocal pending, events, rejected, relayed
         pending += chunk
         *lines, pending = pending.split(b"\n")
         if len(pending) > MAX_EVENT_BYTES:
@@ -149,10 +152,12 @@ def main(argv: list[str]) -> int:
             except ValueError:
                 rejected += 1
                 continue
-            if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES or events >= MAX_EVENTS:
+            too_many = events >= MAX_EVENTS or relayed + len(line) > MAX_RELAYED_BYTES
+            if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES or too_many:
                 rejected += 1
             else:
                 events += 1
+                relayed += len(line)
                 emit({"type": "event", "event": event})
 
     while True:
