@@ -150,8 +150,8 @@ def stop_reason(outcome: RunOutcome, exit_record: dict[str, Any], done: bool) ->
         return "the sandbox stopped without an answer"
     if not done:
         code = exit_record.get("returncode")
-        if code == -9:
-            return "the test process was killed (most likely it ran out of memory)"
+        if isinstance(code, int) and code < 0:
+            return f"the test process was killed (signal {-code})"
         return f"the test process ended early (exit code {code})"
     return None
 
@@ -183,7 +183,7 @@ def summarise(
 ) -> tuple[str, str]:
     passed = sum(t.status == "passed" for t in tests)
     counts = f"{passed} of {len(tests)} tests passed"
-    if outcome.oom_killed or (exit_record.get("returncode") == -9 and not exit_record.get("timed_out")):
+    if outcome.oom_killed:
         return "resource_limit", f"{counts}; {stopped}"
     if stopped and "time" in stopped:
         return "timeout", f"{counts}; {stopped}"

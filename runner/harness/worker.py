@@ -54,6 +54,8 @@ _grader_suite = _grader_pathlib.Path(_grader_tempfile.mkdtemp(prefix="suite-"))
 for _grader_name, _grader_text in {suite!r}.items():
     (_grader_suite / _grader_name).parent.mkdir(parents=True, exist_ok=True)
     (_grader_suite / _grader_name).write_text(_grader_text)
+# Nothing the cells wrote into the working folder may stand in for pytest or the stdlib.
+_grader_sys.path[:] = [p for p in _grader_sys.path if p not in ("", ".", {submission!r})]
 _grader_sys.path.insert(0, {harness!r})
 import plugin as _grader_plugin
 _grader_plugin.run_tests({job!r}, _grader_ns, str(_grader_suite))
@@ -129,7 +131,9 @@ def run_notebook(job: dict[str, Any], job_path: Path, kernel: Any) -> None:
             channel.send(event)
             cell.outputs = []
         client.timeout = None
-        source = KERNEL_TESTS.format(harness=str(work / "harness"), job=str(job_path), suite=suite)
+        source = KERNEL_TESTS.format(
+            harness=str(work / "harness"), job=str(job_path), suite=suite, submission=str(work / "submission")
+        )
         runner = nbformat.v4.new_code_cell(source)
         nb.cells.append(runner)
         client.execute_cell(runner, len(nb.cells) - 1)

@@ -311,3 +311,33 @@ def test_engine_that_dies_mid_batch_loses_nothing(tmp_path: Path, docker_sandbox
 
 def test_no_container_is_left_behind_after_the_attacks(docker_sandbox: Any) -> None:
     assert leftover_containers(docker_sandbox.client) == []
+
+
+#: The module attacks again, as one notebook cell, where the verdict differs from the module's.
+#: A cell that loops or exits before its ``def``s leaves nothing defined, so every test fails;
+#: IPython turns ``sys.exit()`` into a cell error; the kernel runs as the same user as the worker
+#: that drives it, so killing its parent ends the run and loses the student every test.
+NOTEBOOK_VERDICTS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "infinite loop at import": ("failed", ("failed",) * 4),
+    "sys.exit() at import": ("failed", ("failed",) * 4),
+    "killing the parent process": ("failed", ("failed",) * 4),
+}
+NOT_FOR_NOTEBOOKS = {"non-UTF-8 source"}  # a notebook is JSON text: see the invalid-notebook test
+
+
+@pytest.mark.parametrize("attack", sorted(set(MODULE_ATTACKS) - NOT_FOR_NOTEBOOKS))
+def test_module_attack_as_a_notebook_cell(
+    attack: str, tmp_path: Path, docker_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADE_TEST_SECRET", "hunter2")
+    source, status, statuses = MODULE_ATTACKS[attack]
+    status, statuses = NOTEBOOK_VERDICTS.get(attack, (status, statuses))
+    exercise = demo_exercise(tmp_path, kind="notebook", cell_timeout_s=2)
+    started = time.monotonic()
+    result = grade_folder(exercise, notebook_submission(tmp_path, [source]), docker_sandbox)
+    assert time.monotonic() - started < 40, "the grader must finish in bounded time"
+    assert result.status == status, f"{attack}: {result.status}: {result.message}"
+    if statuses is not None:
+        assert tuple(t.status for t in result.tests) == statuses, [(t.id, t.status, t.message[:80]) for t in result.tests]
+    if status == "tampered":
+        assert result.score == 0
