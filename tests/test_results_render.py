@@ -125,3 +125,17 @@ def test_exercism_v3_fields(sqlalchemy_exercise: Exercise) -> None:
         assert len(test.get("output", "")) <= 500
         if test["status"] != "pass":
             assert test["message"]
+
+
+def test_junit_validates_against_the_schema(sqlalchemy_exercise: Exercise, root: Path) -> None:
+    from lxml import etree
+
+    from runner.render import render_junit_suites
+
+    schema = etree.XMLSchema(etree.parse(str(root / "tests" / "junit.xsd")))
+    for failing in (0, 3):
+        result = sample(sqlalchemy_exercise, failing=failing)
+        document = etree.fromstring(render_junit_suites([result, result]).encode())
+        assert schema.validate(document), schema.error_log
+    broken = etree.fromstring(b'<testsuites><testsuite name="x"><testcase/></testsuite></testsuites>')
+    assert not schema.validate(broken), "the schema must reject a testcase without a name"
