@@ -55,6 +55,7 @@ def score_outcome(exercise: Exercise, outcome: RunOutcome, sentinel: str | None)
     reports: dict[str, dict[str, Any]] = {}
     cells: list[CellResult] = []
     done = False
+    collected = False
     collect_errors: list[str] = []
     for event in outcome.events:
         kind = event.get("type")
@@ -79,6 +80,8 @@ def score_outcome(exercise: Exercise, outcome: RunOutcome, sentinel: str | None)
                         duration_s=number(event.get("duration_s")),
                     )
                 )
+        elif kind == "collected":
+            collected = True
         elif kind == "collect_error":
             collect_errors.append(text(event.get("message"), 2000))
         elif kind == "done":
@@ -94,6 +97,8 @@ def score_outcome(exercise: Exercise, outcome: RunOutcome, sentinel: str | None)
             flags.append("the run finished without reporting every test it collected")
     run_output = text(exit_record.get("output"), output_limit)
 
+    if done and not collected and not collect_errors:
+        collect_errors.append(f"pytest did not collect the hidden suite: {run_output.strip()[-500:]}")
     if collect_errors:
         return Verdict(
             status="infra_error",

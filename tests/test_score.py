@@ -156,3 +156,10 @@ def test_grade_submission_sends_only_declared_files_and_a_fresh_sentinel(tmp_pat
     assert set(seen[0].suite) != set(seen[1].suite), "the sentinel's name must differ between runs"
     assert first.grader.suite_hash == sqlalchemy_exercise.suite_hash
     assert first.sandbox.backend == "fake"
+
+
+def test_a_run_that_collected_nothing_is_a_grader_error_not_tampering(sqlalchemy_exercise: Exercise) -> None:
+    run = RunOutcome(events=({"type": "done"},), exit={"type": "exit", "returncode": 0, "output": "usage error"}, duration_s=1.0)
+    verdict = score_outcome(sqlalchemy_exercise, run, SENTINEL)
+    assert verdict.status == "infra_error"
+    assert not verdict.flags

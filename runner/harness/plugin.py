@@ -85,6 +85,9 @@ class GraderPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n, hint=''): points a test is worth, and a hint")
+        # Reports are built from the exception, not pytest's traceback; the native style is the
+        # cheapest to build (a deep framework traceback costs ~0.5 s in the default one).
+        config.option.tbstyle = "native"
 
     @pytest.fixture(name="student")
     def student(self) -> types.ModuleType | Path:
@@ -212,9 +215,6 @@ def run_tests(job_path: str, namespace: types.ModuleType | None = None, suite_di
         "-p", "no:cacheprovider",
         "-p", "no:stepwise",
         "-p", "no:terminal",
-        # Reports are built from the exception, not pytest's traceback; the native style is the
-        # cheapest to build (deep framework tracebacks cost ~0.5 s each in the default one).
-        "--tb=native",
         # Full assertion diffs: the report is the only place a student sees them.
         "-o", "verbosity_assertions=2",
     ]  # fmt: skip
