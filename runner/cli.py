@@ -52,6 +52,12 @@ def reports_errors(func: F) -> F:
         except OSError as exc:
             errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             sys.exit(3)
+        except Exception as exc:
+            if os.environ.get("GRADE_DEBUG"):
+                raise
+            message = f"internal error: {type(exc).__name__}: {exc} (a grader bug; GRADE_DEBUG=1 shows the traceback)"
+            errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+            sys.exit(3)
 
     return wrapper  # type: ignore[return-value]
 
