@@ -1,0 +1,435 @@
+"""Hidden suite for 13_redis: cache-aside with a TTL, atomic counters, a rate limiter and pub/sub.
+
+Every test runs against a real redis-server (see conftest.py), on a database emptied before it.
+The submission comes through the `student` fixture (never imported here).
+"""
+
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import pytest
+import redis
+
+
+def error_name(exc: BaseException) -> str:
+    module = type(exc).__module__
+    prefix = "" if module == "builtins" else f"{module}."
+    return f"{prefix}{type(exc).__name__}: {exc}"
+
+
+def call_ok(call: Callable[[], Any], what: str) -> Any:
+    """`call()`'s result, or a readable failure naming the unexpected exception."""
+    try:
+        return call()
+    except Exception as exc:
+        pytest.fail(f"{what} should succeed, got {error_name(exc)}", pytrace=False)
+
+
+def assert_raises(expected: type[BaseException], call: Callable[[], object], what: str) -> BaseException:
+    """Fail with a readable message unless `call()` raises `expected`."""
+    try:
+        result = call()
+    except expected as exc:
+        return exc
+    except Exception as exc:
+        pytest.fail(f"{what} should raise {expected.__name__}, got {error_name(exc)}", pytrace=False)
+    pytest.fail(f"{what} should raise {expected.__name__}, but it returned {result!r}", pytrace=False)
+
+
+class Compute:
+    """A compute() callback that counts its calls and returns `value`."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.calls = 0
+
+    def __call__(self) -> Any:
+        self.calls += 1
+        return self.value
+
+
+def must_not_compute() -> Any:
+    pytest.fail("compute() was called although the key was in the cache (a hit must not compute)", pytrace=False)
+
+
+def in_threads(n: int, target: Callable[[], None]) -> list[BaseException]:
+    """Run `target` in `n` threads released together; return the errors they raised."""
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=5)
+            target()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=8)
+    if any(thread.is_alive() for thread in threads):
+        pytest.fail(f"{n} threads calling your function concurrently did not finish within 8 s", pytrace=False)
+    return errors
+
+
+# --- Part 1: get_or_compute -------------------------------------------------------------------
+
+
+@pytest.mark.points(2, hint="On a miss, call compute() once, SET the key to json.dumps(value) and return the value.")
+def test_get_or_compute_miss_computes_and_stores_json(student: ModuleType, r: redis.Redis) -> None:
+    value = {"id": 7, "name": "Ada", "tags": ["admin", "ops"], "score": 9.5, "active": True}
+    compute = Compute(value)
+    got = call_ok(lambda: student.get_or_compute(r, "user:7", 60, compute), "get_or_compute(r, 'user:7', 60, compute) on a miss")
+    assert got == value, f"on a miss get_or_compute should return compute()'s value {value!r}, got {got!r}"
+    assert compute.calls == 1, f"on a miss compute() should be called exactly once, it was called {compute.calls} times"
+    raw = r.get("user:7")
+    assert raw is not None, "after a miss the key 'user:7' should be in Redis, but GET returned nothing"
+    try:
+        stored = json.loads(raw)
+    except ValueError:
+        pytest.fail(f"the cached value should be JSON (json.dumps(value)), got {raw!r}", pytrace=False)
+    assert stored == value, f"the cached JSON should decode to {value!r}, got {stored!r}"
+
+
+@pytest.mark.points(2, hint="Cache with an expiry: r.set(key, data, ex=ttl_s). Without it the entry never leaves the cache.")
+def test_get_or_compute_miss_sets_the_ttl(student: ModuleType, r: redis.Redis) -> None:
+    call_ok(
+        lambda: student.get_or_compute(r, "report:today", 30, Compute([1, 2, 3])), "get_or_compute(r, 'report:today', 30, ...)"
+    )
+    ttl = r.ttl("report:today")
+    assert ttl != -2, "after a miss the key should exist, but Redis says it does not (TTL -2)"
+    assert ttl != -1, "the cached key has no expiry (TTL -1): set it with ex=ttl_s so it expires after ttl_s seconds"
+    assert 29 <= ttl <= 30, f"the cached key should expire in ttl_s = 30 seconds, Redis says TTL = {ttl}"
+
+
+@pytest.mark.points(
+    2, hint="Look the key up first: when GET finds it, return json.loads(cached) without calling compute or touching the TTL."
+)
+def test_get_or_compute_hit_skips_compute(student: ModuleType, r: redis.Redis) -> None:
+    cached = {"id": 3, "name": "Grace"}
+    r.set("user:3", json.dumps(cached), ex=600)
+    got = call_ok(lambda: student.get_or_compute(r, "user:3", 5, must_not_compute), "get_or_compute on a cached key")
+    assert got == cached, f"on a hit get_or_compute should return the cached value decoded from JSON, {cached!r}, got {got!r}"
+    ttl = r.ttl("user:3")
+    assert ttl > 5, f"a hit should leave the entry and its TTL alone (it was 600 s), but the TTL is now {ttl}"
+    compute = Compute("fresh")
+    first = call_ok(lambda: student.get_or_compute(r, "greeting", 60, compute), "get_or_compute(r, 'greeting', ...) (miss)")
+    second = call_ok(lambda: student.get_or_compute(r, "greeting", 60, compute), "get_or_compute(r, 'greeting', ...) again (hit)")
+    assert (first, second) == ("fresh", "fresh"), f"a miss then a hit should both return 'fresh', got {(first, second)!r}"
+    assert compute.calls == 1, f"the second call should be a hit, but compute() ran {compute.calls} times"
+
+
+@pytest.mark.points(1, hint="Once the key has expired, GET returns None: that is a miss, so compute again and cache again.")
+def test_get_or_compute_recomputes_after_expiry(student: ModuleType, r: redis.Redis) -> None:
+    compute = Compute({"rate": 1.08})
+    call_ok(lambda: student.get_or_compute(r, "fx:eur", 60, compute), "get_or_compute(r, 'fx:eur', 60, ...)")
+    r.pexpire("fx:eur", 50)  # make the entry expire now instead of in a minute
+    time.sleep(0.15)
+    compute.value = {"rate": 1.09}
+    got = call_ok(lambda: student.get_or_compute(r, "fx:eur", 60, compute), "get_or_compute after the entry expired")
+    assert got == {"rate": 1.09}, f"after expiry get_or_compute should compute the new value {{'rate': 1.09}}, got {got!r}"
+    assert compute.calls == 2, f"after expiry compute() should run again (2 calls in all), it ran {compute.calls} times"
+    assert r.ttl("fx:eur") > 0, f"the recomputed entry should be cached with a TTL again, TTL is {r.ttl('fx:eur')}"
+
+
+@pytest.mark.points(
+    1, hint="A cached 0, '', [], False or null is still a hit: test `cached is not None` on what GET returned, not its truth."
+)
+def test_get_or_compute_caches_falsy_values(student: ModuleType, r: redis.Redis) -> None:
+    falsy: tuple[Any, ...] = (None, 0, "", [], False)
+    for value in falsy:
+        key = f"falsy:{json.dumps(value)}"
+        compute = Compute(value)
+        first = call_ok(
+            functools.partial(student.get_or_compute, r, key, 60, compute), f"get_or_compute for a value of {value!r} (miss)"
+        )
+        second = call_ok(
+            functools.partial(student.get_or_compute, r, key, 60, compute), f"get_or_compute for a value of {value!r} (hit)"
+        )
+        assert (first, second) == (value, value), f"both calls should return {value!r}, got {(first, second)!r}"
+        assert compute.calls == 1, (
+            f"a cached {value!r} should be a hit: compute() should run once for two calls, it ran {compute.calls} times"
+        )
+
+
+@pytest.mark.points(1, hint="If compute() raises, let the error propagate and cache nothing.")
+def test_get_or_compute_caches_nothing_when_compute_fails(student: ModuleType, r: redis.Redis) -> None:
+    def broken() -> Any:
+        raise ConnectionError("the database is down")
+
+    exc = assert_raises(
+        ConnectionError, lambda: student.get_or_compute(r, "user:9", 60, broken), "get_or_compute with a failing compute()"
+    )
+    assert "the database is down" in str(exc), f"the error from compute() should propagate unchanged, got {error_name(exc)}"
+    assert r.exists("user:9") == 0, f"nothing should be cached when compute() fails, but 'user:9' holds {r.get('user:9')!r}"
+
+
+@pytest.mark.points(1, hint="ttl_s below 1 raises ValueError before anything else happens (compute is not called).")
+def test_get_or_compute_rejects_a_bad_ttl(student: ModuleType, r: redis.Redis) -> None:
+    for ttl in (0, -5):
+        compute = Compute("x")
+        assert_raises(
+            ValueError, functools.partial(student.get_or_compute, r, "k", ttl, compute), f"get_or_compute(r, 'k', {ttl}, compute)"
+        )
+        assert compute.calls == 0, f"with ttl_s={ttl} compute() should not be called, it was called {compute.calls} times"
+    assert r.exists("k") == 0, "nothing should be cached when ttl_s is invalid"
+
+
+# --- Part 2: counters -------------------------------------------------------------------------
+
+
+@pytest.mark.points(
+    2,
+    hint="incr_counter: r.incrby('counter:' + name, amount) returns the new total; get_counter reads it as an int, 0 if missing.",
+)
+def test_counter_increments_and_reads(student: ModuleType, r: redis.Redis) -> None:
+    missing = call_ok(lambda: student.get_counter(r, "visits"), "get_counter(r, 'visits') before any increment")
+    assert missing == 0 and type(missing) is int, f"a counter never incremented should read 0 (an int), got {missing!r}"
+    got = [
+        call_ok(lambda: student.incr_counter(r, "visits"), "incr_counter(r, 'visits')"),
+        call_ok(lambda: student.incr_counter(r, "visits"), "incr_counter(r, 'visits')"),
+        call_ok(lambda: student.incr_counter(r, "visits", 5), "incr_counter(r, 'visits', 5)"),
+    ]
+    assert got == [1, 2, 7], f"incr_counter should return the new totals [1, 2, 7], got {got!r}"
+    assert all(type(n) is int for n in got), f"incr_counter should return ints, got {[type(n).__name__ for n in got]}"
+    value = student.get_counter(r, "visits")
+    assert value == 7 and type(value) is int, f"get_counter(r, 'visits') should be 7 (an int), got {value!r}"
+    assert r.get("counter:visits") == "7", f"the counter should live in the key 'counter:visits', keys are {sorted(r.keys())}"
+    other = student.get_counter(r, "downloads")
+    assert other == 0, f"counters are independent: get_counter(r, 'downloads') should be 0, got {other!r}"
+
+
+@pytest.mark.points(
+    2, hint="Never GET, add, then SET: another client can write in between. INCR/INCRBY is one atomic command on the server."
+)
+def test_counter_concurrent_increments_are_exact(student: ModuleType, r: redis.Redis) -> None:
+    threads, per_thread = 8, 150
+
+    def work() -> None:
+        for _ in range(per_thread):
+            student.incr_counter(r, "hits")
+
+    errors = in_threads(threads, work)
+    assert not errors, f"incr_counter raised in a thread: {error_name(errors[0])}"
+    expected = threads * per_thread
+    got = student.get_counter(r, "hits")
+    assert got == expected, (
+        f"{threads} threads x {per_thread} increments should count exactly {expected}, got {got}: "
+        f"{expected - got} increments were lost"
+    )
+
+
+@pytest.mark.points(1, hint="incr_counter raises ValueError when amount is not a positive int (0, -1, 1.5, '2').")
+def test_counter_rejects_a_bad_amount(student: ModuleType, r: redis.Redis) -> None:
+    for amount in (0, -1, 1.5, "2"):
+        assert_raises(
+            ValueError, functools.partial(student.incr_counter, r, "visits", amount), f"incr_counter(r, 'visits', {amount!r})"
+        )
+    assert r.exists("counter:visits") == 0, (
+        f"a rejected increment should not touch the counter, it holds {r.get('counter:visits')!r}"
+    )
+
+
+# --- Part 3: allow (fixed-window rate limiter) ------------------------------------------------
+
+
+@pytest.mark.points(
+    2, hint="INCR 'rate:' + user; the request is allowed while the count is <= limit: exactly `limit` requests pass."
+)
+def test_allow_up_to_the_limit_then_denies(student: ModuleType, r: redis.Redis) -> None:
+    got = [call_ok(lambda: student.allow(r, "alice", 3, 60), "allow(r, 'alice', 3, 60)") for _ in range(5)]
+    assert got == [True, True, True, False, False], (
+        f"with limit 3 the first 3 requests pass and the rest are denied: expected [True, True, True, False, False], got {got!r}"
+    )
+    one = [student.allow(r, "carol", 1, 60) for _ in range(2)]
+    assert one == [True, False], f"with limit 1 exactly one request passes: expected [True, False], got {one!r}"
+
+
+@pytest.mark.points(1, hint="Each user has their own key 'rate:<user>': one user's requests never use up another's.")
+def test_allow_users_are_independent(student: ModuleType, r: redis.Redis) -> None:
+    alice = [call_ok(lambda: student.allow(r, "alice", 2, 60), "allow(r, 'alice', 2, 60)") for _ in range(3)]
+    bob = [call_ok(lambda: student.allow(r, "bob", 2, 60), "allow(r, 'bob', 2, 60)") for _ in range(2)]
+    assert (alice, bob) == ([True, True, False], [True, True]), (
+        f"alice's third request is denied but bob's first two pass: expected ([True, True, False], [True, True]), "
+        f"got ({alice!r}, {bob!r})"
+    )
+    assert r.exists("rate:alice", "rate:bob") == 2, (
+        f"the counts should live in 'rate:alice' and 'rate:bob', keys are {sorted(r.keys())}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    hint="Set the expiry once, when the window starts (count == 1, or EXPIRE with nx=True); "
+    "re-arming it on every request lets a busy user's window never end.",
+)
+def test_allow_sets_the_window_ttl_once(student: ModuleType, r: redis.Redis) -> None:
+    call_ok(lambda: student.allow(r, "dave", 2, 10), "allow(r, 'dave', 2, 10)")
+    first = r.pttl("rate:dave")
+    assert first != -2, f"allow should keep the count in the key 'rate:dave', keys are {sorted(r.keys())}"
+    assert first != -1, "the key 'rate:dave' has no expiry, so the window never ends: EXPIRE it for window_s seconds"
+    assert 9_000 <= first <= 10_000, f"the window's key should expire in window_s = 10 s, its PTTL is {first} ms"
+    time.sleep(0.4)
+    for _ in range(3):  # one more allowed request, then two denied ones
+        student.allow(r, "dave", 2, 10)
+    later = r.pttl("rate:dave")
+    assert later <= first - 300, (
+        f"0.4 s into the window its key should expire about 0.4 s sooner ({first} ms -> ~{first - 400} ms), "
+        f"but PTTL is {later} ms: the expiry was reset by a later request"
+    )
+
+
+@pytest.mark.points(2, hint="When the key expires the window is over: the next request starts a new window and is allowed.")
+def test_allow_window_resets_after_it_expires(student: ModuleType, r: redis.Redis) -> None:
+    got = [call_ok(lambda: student.allow(r, "erin", 2, 1), "allow(r, 'erin', 2, 1)") for _ in range(3)]
+    assert got == [True, True, False], f"with limit 2 in a 1 s window: expected [True, True, False], got {got!r}"
+    deadline = time.monotonic() + 2.5
+    while r.exists("rate:erin") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not r.exists("rate:erin"), (
+        "with window_s = 1 the key 'rate:erin' should expire within about a second, "
+        f"it still exists (PTTL {r.pttl('rate:erin')} ms)"
+    )
+    after = [student.allow(r, "erin", 2, 1) for _ in range(3)]
+    assert after == [True, True, False], (
+        f"a new window should allow 2 requests again: expected [True, True, False], got {after!r}"
+    )
+
+
+@pytest.mark.points(
+    1, hint="Decide from the value INCR returns: a GET, compare, then INCR lets concurrent requests slip past the limit."
+)
+def test_allow_is_exact_under_concurrency(student: ModuleType, r: redis.Redis) -> None:
+    users = ("frank", "grace", "heidi", "ivan")
+    lock = threading.Lock()
+    allowed = dict.fromkeys(users, 0)
+
+    def work() -> None:
+        for user in users:
+            for _ in range(25):
+                if student.allow(r, user, 50, 60) is True:
+                    with lock:
+                        allowed[user] += 1
+
+    errors = in_threads(8, work)
+    assert not errors, f"allow raised in a thread: {error_name(errors[0])}"
+    expected = dict.fromkeys(users, 50)
+    assert allowed == expected, (
+        f"8 threads each making 25 requests per user with limit 50 should allow exactly 50 per user, allowed {allowed}"
+    )
+
+
+@pytest.mark.points(1, hint="allow raises ValueError when limit < 1 or window_s < 1.")
+def test_allow_rejects_bad_arguments(student: ModuleType, r: redis.Redis) -> None:
+    cases = [("allow(r, 'gina', 0, 60)", 0, 60), ("allow(r, 'gina', -1, 60)", -1, 60), ("allow(r, 'gina', 5, 0)", 5, 0)]
+    for what, limit, window in cases:
+        assert_raises(ValueError, functools.partial(student.allow, r, "gina", limit, window), what)
+    assert r.exists("rate:gina") == 0, "a rejected call should not count a request"
+
+
+# --- Part 4: pub/sub --------------------------------------------------------------------------
+
+
+@pytest.mark.points(
+    2, hint="publish_event sends json.dumps(event) with r.publish(channel, ...): subscribers decode it with json.loads."
+)
+def test_publish_event_sends_json(student: ModuleType, r: redis.Redis) -> None:
+    event = {"type": "order.created", "id": 42, "paid": True, "coupon": None, "items": ["tea", "cake"]}
+    with r.pubsub(ignore_subscribe_messages=True) as pubsub:
+        pubsub.subscribe("orders")
+        pubsub.get_message(timeout=1)  # the subscribe confirmation
+        call_ok(lambda: student.publish_event(r, "orders", event), "publish_event(r, 'orders', event)")
+        message = pubsub.get_message(timeout=3)
+    assert message is not None and message.get("type") == "message", (
+        f"a subscriber of 'orders' should receive the event within 3 s, got {message!r}"
+    )
+    assert message["channel"] == "orders", f"the event should be published on 'orders', got it on {message['channel']!r}"
+    try:
+        decoded = json.loads(message["data"])
+    except ValueError:
+        pytest.fail(f"the message should be JSON (json.dumps(event)), got {message['data']!r}", pytrace=False)
+    assert decoded == event, f"the message should decode to {event!r}, got {decoded!r}"
+
+
+@pytest.mark.points(1, hint="Return what r.publish returns: how many subscribers received the message (0 when nobody listens).")
+def test_publish_event_returns_the_number_of_receivers(
+    student: ModuleType, r: redis.Redis, wait_for_subscribers: Callable[[str, int], int]
+) -> None:
+    nobody = call_ok(lambda: student.publish_event(r, "empty", {"n": 1}), "publish_event on a channel nobody listens to")
+    assert nobody == 0, f"publish_event on a channel without subscribers should return 0, got {nobody!r}"
+    listeners = [r.pubsub() for _ in range(2)]
+    try:
+        for listener in listeners:
+            listener.subscribe("news")
+        wait_for_subscribers("news", 2)
+        two = student.publish_event(r, "news", {"n": 2})
+    finally:
+        for listener in listeners:
+            listener.close()
+    assert two == 2, f"publish_event should return the number of subscribers that got the event, 2, got {two!r}"
+
+
+@pytest.mark.points(
+    2,
+    hint="Subscribe, then loop on get_message(timeout=...) until `count` messages arrived; decode each with json.loads, "
+    "skip the subscribe confirmation and return as soon as you have `count`.",
+)
+def test_collect_messages_returns_decoded_events_in_order(
+    student: ModuleType,
+    r: redis.Redis,
+    run_in_thread: Callable[..., Any],
+    wait_for_subscribers: Callable[[str, int], int],
+) -> None:
+    job = run_in_thread(student.collect_messages, r, "prices", 3, 5.0)
+    if wait_for_subscribers("prices", 1) < 1:
+        job.result(0.5, "collect_messages(r, 'prices', 3, 5.0)")
+        pytest.fail("collect_messages(r, 'prices', 3, 5.0) should subscribe to 'prices', but it has no subscriber", pytrace=False)
+    events = [{"sym": "ACME", "px": 12.5}, {"sym": "ACME", "px": 12.75, "halted": False}, {"sym": "INIT", "px": None}]
+    started = time.monotonic()
+    r.publish("elsewhere", json.dumps({"sym": "NOT", "px": 0}))  # another channel: not for this subscriber
+    for event in events:
+        r.publish("prices", json.dumps(event))
+    got = job.result(4.0, "collect_messages(r, 'prices', 3, 5.0)")
+    took = time.monotonic() - started
+    assert got == events, f"collect_messages should return the 3 events decoded from JSON, in order: {events!r}, got {got!r}"
+    assert took < 2.0, (
+        f"collect_messages should return as soon as it has 3 messages, not wait for the timeout; it took {took:.1f} s"
+    )
+
+
+@pytest.mark.points(
+    1,
+    hint="Stop at the timeout with what arrived (maybe []), and always unsubscribe and close the PubSub (try/finally or `with`).",
+)
+def test_collect_messages_times_out_and_unsubscribes(
+    student: ModuleType,
+    r: redis.Redis,
+    run_in_thread: Callable[..., Any],
+    wait_for_subscribers: Callable[[str, int], int],
+) -> None:
+    started = time.monotonic()
+    job = run_in_thread(student.collect_messages, r, "quiet", 2, 0.6)
+    if wait_for_subscribers("quiet", 1) >= 1:
+        r.publish("quiet", json.dumps({"only": "one"}))
+    got = job.result(3.0, "collect_messages(r, 'quiet', 2, 0.6) with one message published")
+    took = time.monotonic() - started
+    assert got == [{"only": "one"}], f"after the timeout collect_messages should return the one event that came, got {got!r}"
+    assert 0.5 <= took < 2.0, f"collect_messages(..., timeout_s=0.6) should give up after about 0.6 s, it took {took:.2f} s"
+    empty = call_ok(lambda: student.collect_messages(r, "silent", 1, 0.3), "collect_messages(r, 'silent', 1, 0.3)")
+    assert empty == [], f"with no message before the timeout collect_messages should return [], got {empty!r}"
+    deadline = time.monotonic() + 1.0  # the server drops a closed connection's subscriptions a moment later
+    while True:
+        left = {channel: int(dict(r.pubsub_numsub(channel)).get(channel, 0)) for channel in ("quiet", "silent")}
+        if not any(left.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert left == {"quiet": 0, "silent": 0}, (
+        f"once collect_messages returns it should have unsubscribed, but channels still have subscribers: {left}"
+    )
