@@ -57,6 +57,7 @@ def sandbox_for(exercise_id: str) -> FakeSandbox:
             for i, t in enumerate(exercise.tests)
         ]  # fmt: skip
         events += [{"type": "test", "nodeid": f"{sentinel}::{sentinel[:-3]}", "status": "failed"}, {"type": "done"}]
+        events.insert(0, {"type": "collected", "nodeids": [t.id for t in exercise.tests]})
         exit_record = {"type": "exit", "returncode": 0, "timed_out": False, "rejected_events": 0, "output": ""}
         return RunOutcome(events=tuple(events), exit=exit_record, duration_s=0.2)
 
