@@ -16,7 +16,6 @@ import shutil
 import stat
 import tempfile
 import threading
-import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -202,15 +201,6 @@ class BatchProgress:
     done: int = 0
     cached: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def eta_s(self) -> float | None:
-        graded = self.done - self.cached
-        remaining = self.total - self.done
-        if graded <= 0 or remaining <= 0:
-            return None
-        return (time.monotonic() - self.started) / max(self.done, 1) * remaining
 
 
 @dataclass(frozen=True)
