@@ -388,7 +388,7 @@ def sandbox_build(base_image: str, wheelhouse: Path | None, if_changed: bool, im
 @reports_errors
 def sandbox_check(image: str) -> None:
     """Diagnose the engine and the image, and run a trivial sandboxed job."""
-    from .sandbox.docker import DockerSandbox, connect, engine_summary, image_summary, leftover_containers
+    from .sandbox.docker import DockerSandbox, connect, engine_summary, image_summary, leftover_containers, sweep_exited
 
     client = connect()
     console.print("[green]ok[/]   engine reachable")
@@ -398,9 +398,10 @@ def sandbox_check(image: str) -> None:
     if summary is None:
         raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`")
     console.print(f"[green]ok[/]   image {image}: {summary['id'][:19]}, {summary['size'] / 1e6:.0f} MB")
+    swept = sweep_exited(client)
     leftovers = leftover_containers(client)
     mark = "[green]ok[/]  " if not leftovers else "[yellow]warn[/]"
-    console.print(f"{mark} {len(leftovers)} stopped sandbox containers left behind")
+    console.print(f"{mark} {len(leftovers)} stopped sandbox containers left behind ({swept} older ones removed now)")
     from .sandbox.probe import probe
 
     for name, ok, detail in probe(DockerSandbox(image, client)):
