@@ -19,6 +19,7 @@ import nbformat
 import pytest
 
 from runner.batch import discover, grade_batch
+from runner.exercise import Exercise
 from runner.grading import grade_folder
 from runner.sandbox.docker import DockerSandbox, leftover_containers
 
@@ -144,6 +145,20 @@ MODULE_ATTACKS: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
 }
 
 
+def assert_verdict(
+    attack: str, exercise: Exercise, folder: Path, sandbox: Any, status: str, statuses: tuple[str, ...] | None
+) -> None:
+    """Grade ``folder`` and check the verdict, in bounded time; a forged run scores nothing."""
+    started = time.monotonic()
+    result = grade_folder(exercise, folder, sandbox)
+    assert time.monotonic() - started < 40, "the grader must finish in bounded time"
+    assert result.status == status, f"{attack}: {result.status}: {result.message}"
+    if statuses is not None:
+        assert tuple(t.status for t in result.tests) == statuses, [(t.id, t.status, t.message[:80]) for t in result.tests]
+    if status == "tampered":
+        assert result.score == 0
+
+
 @pytest.mark.parametrize("attack", sorted(MODULE_ATTACKS))
 def test_module_attack(attack: str, tmp_path: Path, docker_sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRADE_TEST_SECRET", "hunter2")
@@ -151,14 +166,7 @@ def test_module_attack(attack: str, tmp_path: Path, docker_sandbox: Any, monkeyp
     folder = tmp_path / "submissions" / "student"
     folder.mkdir(parents=True)
     (folder / "demo.py").write_bytes(source.encode("latin-1") if attack == "non-UTF-8 source" else source.encode())
-    started = time.monotonic()
-    result = grade_folder(demo_exercise(tmp_path), folder, docker_sandbox)
-    assert time.monotonic() - started < 40, "the grader must finish in bounded time"
-    assert result.status == status, f"{attack}: {result.status}: {result.message}"
-    if statuses is not None:
-        assert tuple(t.status for t in result.tests) == statuses, [(t.id, t.status, t.message[:80]) for t in result.tests]
-    if status == "tampered":
-        assert result.score == 0
+    assert_verdict(attack, demo_exercise(tmp_path), folder, docker_sandbox, status, statuses)
 
 
 def test_files_shipped_beside_the_submission_are_ignored(tmp_path: Path, docker_sandbox: Any) -> None:
@@ -333,11 +341,4 @@ def test_module_attack_as_a_notebook_cell(
     source, status, statuses = MODULE_ATTACKS[attack]
     status, statuses = NOTEBOOK_VERDICTS.get(attack, (status, statuses))
     exercise = demo_exercise(tmp_path, kind="notebook", cell_timeout_s=2)
-    started = time.monotonic()
-    result = grade_folder(exercise, notebook_submission(tmp_path, [source]), docker_sandbox)
-    assert time.monotonic() - started < 40, "the grader must finish in bounded time"
-    assert result.status == status, f"{attack}: {result.status}: {result.message}"
-    if statuses is not None:
-        assert tuple(t.status for t in result.tests) == statuses, [(t.id, t.status, t.message[:80]) for t in result.tests]
-    if status == "tampered":
-        assert result.score == 0
+    assert_verdict(attack, exercise, notebook_submission(tmp_path, [source]), docker_sandbox, status, statuses)
