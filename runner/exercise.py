@@ -33,12 +33,14 @@ class Limits:
 
 @dataclass(frozen=True)
 class TestSpec:
-    """One hidden test as declared in the suite's source: id, points and hint."""
+    """One hidden test as declared in the suite's source: id, points, hint, and whether
+    LMS exports keep it hidden from students (``hidden=True`` in the points marker)."""
 
     id: str
     name: str
     points: int
     hint: str
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ def read_manifest(suite: Path, files: dict[str, bytes]) -> list[TestSpec]:
 def spec_for(file: Path, test_id: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> TestSpec:
     points: int | None = None
     hint = ""
+    hidden = False
     for deco in node.decorator_list:
         call = deco if isinstance(deco, ast.Call) else None
         target = ast.unparse(call.func if call else deco)
@@ -229,10 +232,11 @@ def spec_for(file: Path, test_id: str, node: ast.FunctionDef | ast.AsyncFunction
             try:
                 points = ast.literal_eval(call.args[0]) if call.args else None
                 hint = next((ast.literal_eval(k.value) for k in call.keywords if k.arg == "hint"), "")
+                hidden = next((ast.literal_eval(k.value) for k in call.keywords if k.arg == "hidden"), False)
             except ValueError:
                 points = None
     if not isinstance(points, int) or points <= 0:
         raise ExerciseError(f"{file}:{node.lineno} {node.name} needs @pytest.mark.points(N, hint=...) with N > 0")
     doc = ast.get_docstring(node)
     name = doc.splitlines()[0] if doc else node.name.removeprefix("test_").replace("_", " ")
-    return TestSpec(id=test_id, name=name, points=points, hint=str(hint))
+    return TestSpec(id=test_id, name=name, points=points, hint=str(hint), hidden=hidden is True)

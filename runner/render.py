@@ -127,7 +127,8 @@ def test_feedback(test: TestResult) -> str:
 
 
 def render_gradescope(result: SubmissionResult) -> str:
-    """The Gradescope autograder's ``results.json``: score, per-test points, status and output."""
+    """The Gradescope autograder's ``results.json``: score, per-test points, status and output;
+    tests marked ``hidden`` get Gradescope's ``hidden`` visibility."""
     data = {
         "score": result.score,
         "execution_time": round(result.duration_s),
@@ -145,7 +146,7 @@ def render_gradescope(result: SubmissionResult) -> str:
                 "status": "passed" if test.status == "passed" else "failed",
                 "output": test_feedback(test),
                 "output_format": "text",
-                "visibility": "visible",
+                "visibility": "hidden" if test.hidden else "visible",
             }
             for number, test in enumerate(result.tests, start=1)
         ],
@@ -154,7 +155,8 @@ def render_gradescope(result: SubmissionResult) -> str:
 
 
 def render_exercism(result: SubmissionResult) -> str:
-    """Exercism's test-runner ``results.json`` (version 3); ``test_code`` carries the hint, not source."""
+    """Exercism's test-runner ``results.json`` (version 3); ``test_code`` carries the hint, not
+    source, and a hidden test shows only its name and status."""
     status = {"passed": "pass", "failed": "fail"}.get(result.status, "error")
     data: dict[str, object] = {"version": 3, "status": status}
     if status == "error":
@@ -164,8 +166,8 @@ def render_exercism(result: SubmissionResult) -> str:
             "name": test.name,
             "test_code": test.hint or test.name,
             "status": {"passed": "pass", "failed": "fail", "timeout": "fail", "skipped": "fail"}.get(test.status, "error"),
-            **({"message": test_feedback(test)[:65535]} if test.status != "passed" else {}),
-            **({"output": test.output[:500]} if test.output else {}),
+            **({"message": test_feedback(test)[:65535]} if test.status != "passed" and not test.hidden else {}),
+            **({"output": test.output[:500]} if test.output and not test.hidden else {}),
         }
         for test in result.tests
     ]

@@ -41,6 +41,7 @@ class TestResult:
     output: str = ""
     duration_s: float = 0.0
     location: Location | None = None
+    hidden: bool = False
 
 
 @dataclass(frozen=True)

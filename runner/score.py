@@ -174,12 +174,20 @@ def test_result(spec: Any, event: dict[str, Any], output_limit: int) -> TestResu
         output=text(event.get("output"), output_limit),
         duration_s=round(number(event.get("duration_s")), 4),
         location=location(event.get("location")),
+        hidden=spec.hidden,
     )
 
 
 def missing(spec: Any, message: str, status: str = "failed") -> TestResult:
     return TestResult(
-        id=spec.id, name=spec.name, status=status, score=0.0, max_score=float(spec.points), message=message, hint=spec.hint
+        id=spec.id,
+        name=spec.name,
+        status=status,
+        score=0.0,
+        max_score=float(spec.points),
+        message=message,
+        hint=spec.hint,
+        hidden=spec.hidden,
     )
 
 

@@ -139,3 +139,32 @@ def test_junit_validates_against_the_schema(sqlalchemy_exercise: Exercise, root:
         assert schema.validate(document), schema.error_log
     broken = etree.fromstring(b'<testsuites><testsuite name="x"><testcase/></testsuite></testsuites>')
     assert not schema.validate(broken), "the schema must reject a testcase without a name"
+
+
+def test_hidden_tests_stay_hidden_in_lms_exports(sqlalchemy_exercise: Exercise) -> None:
+    from dataclasses import replace
+
+    from runner.render import render_exercism, render_gradescope
+
+    result = sample(sqlalchemy_exercise, failing=2)
+    secret = replace(result.tests[0], hidden=True, message="expected 42, got 41", output="printed")
+    result = replace(result, tests=(secret, *result.tests[1:]))
+    gradescope = json.loads(render_gradescope(result))["tests"]
+    assert gradescope[0]["visibility"] == "hidden" and gradescope[1]["visibility"] == "visible"
+    exercism = json.loads(render_exercism(result))["tests"][0]
+    assert "message" not in exercism and "output" not in exercism and exercism["status"] == "fail"
+    assert SubmissionResult.from_dict(json.loads(result.to_json())).tests[0].hidden is True
+
+
+def test_hidden_flag_comes_from_the_points_marker(tmp_path: Path) -> None:
+    from runner.exercise import load_exercise
+
+    exercise = tmp_path / "exercises" / "97_hidden"
+    (tmp_path / "graders" / "97_hidden" / "tests").mkdir(parents=True)
+    exercise.mkdir(parents=True)
+    (exercise / "exercise.toml").write_text('files = ["m.py"]\n')
+    (tmp_path / "graders" / "97_hidden" / "tests" / "test_m.py").write_text(
+        "import pytest\n@pytest.mark.points(1, hint='h', hidden=True)\ndef test_a(student):\n    pass\n"
+        "@pytest.mark.points(1)\ndef test_b(student):\n    pass\n"
+    )
+    assert [t.hidden for t in load_exercise(exercise).tests] == [True, False]
