@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -26,6 +27,14 @@ from runner.sandbox.docker import DockerSandbox, leftover_containers
 from ..harness_cases import GOOD, demo_exercise, module_submission, notebook_submission
 
 pytestmark = pytest.mark.docker
+
+def grader_temp_folders() -> set[Path]:
+    temp = Path(tempfile.gettempdir())
+    return {p for prefix in ("grade-batch-", "grade-local-", "grade-build-") for p in temp.glob(prefix + "*")}
+
+
+#: What other processes left before these tests ran; only new leftovers count.
+TEMP_BEFORE = grader_temp_folders()
 
 #: Where a hidden file could be put: the writable and usual data places (walking /proc, /sys or
 #: the image's site-packages would take longer than a test may).
@@ -317,8 +326,9 @@ def test_engine_that_dies_mid_batch_loses_nothing(tmp_path: Path, docker_sandbox
     assert "engine" in next(e.result.message for e in entries if e.item.student == "b")
 
 
-def test_no_container_is_left_behind_after_the_attacks(docker_sandbox: Any) -> None:
+def test_no_container_or_temp_folder_is_left_behind_after_the_attacks(docker_sandbox: Any) -> None:
     assert leftover_containers(docker_sandbox.client) == []
+    assert grader_temp_folders() <= TEMP_BEFORE, "the grader left temporary folders behind"
 
 
 #: The module attacks again, as one notebook cell, where the verdict differs from the module's.
