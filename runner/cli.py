@@ -140,6 +140,7 @@ def main() -> None:
     \b
     grade EXERCISE_DIR            grade your working copy, e.g. grade exercises/04_sqlalchemy
     grade batch DIR --exercise NN grade a folder of submissions: gradebook, reports, summary
+    grade worker --broker URL     grade batches sent by `grade batch --broker URL` (Celery, Redis)
     grade list                    the exercises and your last scores
     grade verify [NN_topic ...]   check the curriculum: reference 100 %, starter and mutants below
     grade sandbox build|check     build the sandbox image; diagnose the engine
@@ -177,18 +178,22 @@ def grade_exercise(exercise_dir: Path, reports_dir: Path, backend: str, image: s
 @main.command("batch")
 @click.argument("submissions", type=click.Path(path_type=Path))
 @click.option("--exercise", "exercise_id", required=True, help="The exercise, e.g. 04_sqlalchemy.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of cores",
-              help="Sandboxes at once.")  # fmt: skip
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Submissions graded at once.",
+              show_default="number of cores; with --broker, twice the workers' slots")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path), help="Where to write (default: reports/batch-NN_topic).")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Result cache (default: OUT/.cache).")
 @click.option("--no-cache", is_flag=True, help="Grade everything again.")
 @click.option("--allow-local", is_flag=True, help="Allow the local backend, which does not isolate students from each other.")
+@click.option("--broker", metavar="redis://HOST:6379/0",
+              help="Spread the batch over the `grade worker`s on this Redis broker instead of grading here.")  # fmt: skip
+@click.option("--wait-workers", type=click.FloatRange(0, 3600), default=10.0, show_default=True,
+              help="With --broker: how long to wait for a worker to answer.")  # fmt: skip
 @backend_option
 @image_option
 @reports_errors
 def batch(
-    submissions: Path, exercise_id: str, jobs: int, out: Path | None, cache_dir: Path | None, no_cache: bool,
-    allow_local: bool, backend: str, image: str,
+    submissions: Path, exercise_id: str, jobs: int | None, out: Path | None, cache_dir: Path | None, no_cache: bool,
+    allow_local: bool, broker: str | None, wait_workers: float, backend: str, image: str,
 ) -> None:  # fmt: skip
     """Grade every submission in SUBMISSIONS (sub-folders, .zip files or single files)."""
     from .batch import BatchEntry, BatchProgress, ResultCache, discover, grade_batch
@@ -199,21 +204,34 @@ def batch(
     items = discover(submissions, exercise)
     if not items:
         raise UsageError(f"{submissions} holds no submissions (sub-folders, .zip files or {', '.join(exercise.files)})")
-    first = open_sandbox(backend, image, prewarm=True)
-    if not first.isolated and not allow_local:
-        raise UsageError(
-            "batch grading needs the Docker sandbox: students would share your machine unisolated (--allow-local to insist)"
-        )
     out = out or Path("reports") / f"batch-{exercise.id}"
-    cache = None if no_cache else ResultCache(cache_dir or out / ".cache", exercise, first)
     conventions = Counter(item.convention for item in items)
-    console.print(
-        f"{len(items)} submissions of {exercise.id} ({', '.join(f'{n} named by {c}' for c, n in conventions.items())}), "
-        f"{jobs} at a time in the {first.name} sandbox"
-    )
+    found = f"{len(items)} submissions of {exercise.id} ({', '.join(f'{n} named by {c}' for c, n in conventions.items())})"
+    first: Sandbox
+    if broker:
+        from .distributed import CelerySandbox
+
+        with console.status(f"looking for workers on {escape(broker)}"):
+            remote = CelerySandbox(broker, wait_s=wait_workers)
+        # Twice the workers' slots keeps each worker's next task queued while it grades one.
+        jobs = jobs or min(256, 2 * remote.concurrency)
+        workers = ", ".join(f"{name} (x{w.get('concurrency', 1)})" for name, w in sorted(remote.workers.items()))
+        console.print(f"{found}, {jobs} in flight on {len(remote.workers)} workers via {escape(remote.url)}: {escape(workers)}")
+        first = remote
+    else:
+        jobs = jobs or os.cpu_count() or 1
+        first = open_sandbox(backend, image, prewarm=True)
+        if not first.isolated and not allow_local:
+            raise UsageError(
+                "batch grading needs the Docker sandbox: students would share your machine unisolated (--allow-local to insist)"
+            )
+        console.print(f"{found}, {jobs} at a time in the {first.name} sandbox")
+    cache = None if no_cache else ResultCache(cache_dir or out / ".cache", exercise, first)
     boxes = iter([first])
 
     def factory() -> Sandbox:
+        if broker:
+            return first
         return next(boxes, None) or open_sandbox(backend, image, prewarm=True)
 
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
@@ -233,7 +251,32 @@ def batch(
     mean = sum(e.result.percent for e in entries) / len(entries)
     console.print(f"mean {mean:.1f} %; " + ", ".join(f"{styled(s)} {n}" for s, n in statuses.most_common()))
     console.print(f"gradebook: {paths['gradebook']}  summary: {paths['summary']}  results: {paths['results']}")
-    sys.exit(3 if statuses.get("infra_error") else 0)
+    infra = [e.result for e in entries if e.result.status == "infra_error"]
+    if infra:
+        errors.print(
+            f"[bold red]error:[/] {len(infra)} submissions were not graded ({escape(infra[0].message)}); "
+            "the others are cached: run the same command again to grade the rest",
+            soft_wrap=True,
+        )
+    sys.exit(3 if infra else 0)
+
+
+@main.command("worker")
+@click.option("--broker", required=True, metavar="redis://HOST:6379/0", help="The Redis broker `grade batch --broker` sends to.")
+@click.option("-c", "--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Submissions this worker grades at once (one Docker sandbox each).")  # fmt: skip
+@click.option("-n", "--name", help="Worker name (default: grade-PID@HOSTNAME); shown in the results.")
+@click.option("--visibility-timeout", type=click.FloatRange(10, 86400), default=300.0, show_default=True,
+              help="Seconds after which a silent worker's task goes to another worker; longer than any run.")  # fmt: skip
+@click.option("--loglevel", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default="INFO", show_default=True)
+@image_option
+@reports_errors
+def worker(broker: str, concurrency: int, name: str | None, visibility_timeout: float, loglevel: str, image: str) -> None:
+    """Grade the tasks a distributed `grade batch --broker` sends, in this machine's Docker sandbox."""
+    from .distributed import run_worker
+
+    sys.exit(run_worker(broker, concurrency=concurrency, image=image, name=name,
+                        visibility_timeout_s=visibility_timeout, loglevel=loglevel))  # fmt: skip
 
 
 @main.command("ci")

@@ -38,6 +38,7 @@ def grade_submission(
     """Grade one collected submission. A grader failure raises :class:`~runner.errors.GraderError`."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
+    worker: str | None = None
     if submission.syntax_problem is not None:
         problem = submission.syntax_problem
         reason = f"not run: {problem.message}"
@@ -73,6 +74,7 @@ def grade_submission(
         outcome = sandbox.run(request)
         on_stage("scoring")
         verdict = score_outcome(exercise, outcome, sentinel_id)
+        worker = str(outcome.extra["worker"]) if outcome.extra.get("worker") else None
     return SubmissionResult(
         exercise=exercise.id,
         exercise_title=exercise.title,
@@ -84,7 +86,7 @@ def grade_submission(
         duration_s=round(time.monotonic() - started, 3),
         started_at=started_at,
         grader=GraderIdentity(version=__version__, suite_hash=exercise.suite_hash, image_id=sandbox.image_id()),
-        sandbox=SandboxInfo(backend=sandbox.name, isolated=sandbox.isolated, limits=exercise.limits.to_dict()),
+        sandbox=SandboxInfo(backend=sandbox.name, isolated=sandbox.isolated, limits=exercise.limits.to_dict(), worker=worker),
         tests=verdict.tests,
         cells=verdict.cells,
         flags=verdict.flags,

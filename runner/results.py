@@ -66,11 +66,13 @@ class GraderIdentity:
 
 @dataclass(frozen=True)
 class SandboxInfo:
-    """Which backend ran the submission, whether it isolates, and the limits it applied."""
+    """Which backend ran the submission, whether it isolates, the limits it applied, and the
+    ``grade worker`` that ran it when the batch was spread over several machines."""
 
     backend: str
     isolated: bool
     limits: dict[str, Any]
+    worker: str | None = None
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,9 @@ base="${GRADE_BASE_IMAGE:-python:3.12-slim}"
 if ! docker image inspect "$base" >/dev/null 2>&1 && ! timeout 60 docker pull -q "$base" >/dev/null 2>&1; then
   base=grade-base:bookworm
   if ! docker image inspect "$base" >/dev/null 2>&1; then
+    # sources.list may be absent (deb822 sources only): grep's exit status must not end the script.
     mirror=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-      | grep -m1 -E 'debian(/)?$' | awk '{print $NF}')
+      | grep -m1 -E 'debian(/)?$' | awk '{print $NF}' || true)
     mirror=${mirror:-http://deb.debian.org/debian}
     say "no registry: making $base with debootstrap from $mirror"
     root=$(mktemp -d)
