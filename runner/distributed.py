@@ -293,6 +293,7 @@ class CelerySandbox:
         self.lock = threading.Lock()
         self.pending: set[str] = set()
         self.failure: str | None = None
+        self.broker_lost = False
         self.closed = False
         self.last_seen = time.monotonic()
         self.last_check = time.monotonic()
@@ -330,15 +331,21 @@ class CelerySandbox:
                 if self.closed:
                     raise SandboxFailed("the batch was interrupted")
                 self.pending.add(task_id)
-                self.app.send_task(TASK, args=[payload], task_id=task_id, queue=QUEUE)
+                # A task nobody waits for any more is dropped by the worker that receives it late.
+                self.app.send_task(TASK, args=[payload], task_id=task_id, queue=QUEUE, expires=self.patience(request.limits))
             reply = self.wait(task_id, request.limits)
         except broker_errors() as exc:
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            self.broker_lost = True
             self.failure = (
                 f"lost the broker at {self.url} ({reason}); what was graded is cached: "
                 "run the same command again to resume"
             )
             raise SandboxFailed(self.failure) from None
+        except SandboxFailed:
+            # Given up on: a worker that turns up later must not grade it for nobody.
+            self.revoke([task_id])
+            raise
         finally:
             with self.lock:
                 self.pending.discard(task_id)
@@ -352,11 +359,12 @@ class CelerySandbox:
 
     def wait(self, task_id: str, limits: Limits) -> dict[str, Any]:
         """The task's reply. Waits through a worker's death (its task comes back to the queue)
-        while some worker is alive; gives up when none is, or after far longer than any run."""
+        while some worker is alive; raises :class:`SandboxFailed` when none is, when the task
+        failed, or after far longer than any run."""
         from celery import states
 
         backend = self.app.backend
-        patience = limits.submission_timeout_s + 2 * self.visibility_timeout_s + 600
+        patience = self.patience(limits)
         started = time.monotonic()
         while True:
             meta = backend.get_task_meta(task_id, cache=False)
@@ -367,13 +375,17 @@ class CelerySandbox:
                 result = meta.get("result")
                 return result if isinstance(result, dict) else {"error": "a worker answered something that is not JSON"}
             if status in states.PROPAGATE_STATES:
-                return {"error": f"the grading task {status.lower()} on a worker: {meta.get('result')}"}
+                raise SandboxFailed(f"the grading task {status.lower()} on a worker: {meta.get('result')}")
             if self.closed:
                 raise SandboxFailed("the batch was interrupted")
             if time.monotonic() - started > patience:
-                return {"error": f"no worker finished the task in {patience:.0f} s; run the same command again to retry it"}
+                raise SandboxFailed(f"no worker finished the task in {patience:.0f} s; run the same command again to retry it")
             self.check_alive()
             time.sleep(POLL_S)
+
+    def patience(self, limits: Limits) -> float:
+        """How long a task may take from sending to result: a run, a redelivery or two, a queue."""
+        return limits.submission_timeout_s + 2 * self.visibility_timeout_s + 600
 
     def check_alive(self) -> None:
         """Every few seconds (shared by all threads): is any worker answering? Gives up after ``wait_s``."""
@@ -382,15 +394,12 @@ class CelerySandbox:
             if now - self.last_check < LIVENESS_EVERY_S:
                 return
             self.last_check = now
-        answered = self.app.control.ping(timeout=1.0)
+        answered = self.app.control.ping(timeout=1.0, limit=1)
         with self.lock:
             if answered:
                 self.last_seen = time.monotonic()
             elif time.monotonic() - self.last_seen > max(self.wait_s, 2 * LIVENESS_EVERY_S):
-                self.failure = (
-                    f"no grade worker is alive on {self.url}: start one (queued submissions wait for it) "
-                    "and run the same command again"
-                )
+                self.failure = f"no grade worker is alive on {self.url}: start one and run the same command again"
         if self.failure:
             raise SandboxFailed(self.failure)
 
@@ -401,9 +410,12 @@ class CelerySandbox:
                 return
             self.closed = True
             pending = sorted(self.pending)
-        if pending:
+        self.revoke(pending)
+
+    def revoke(self, task_ids: list[str]) -> None:
+        if task_ids and not self.broker_lost:
             with contextlib.suppress(*broker_errors()):
-                self.app.control.revoke(pending)
+                self.app.control.revoke(task_ids)
 
 
 def default_worker_name() -> str:

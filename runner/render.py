@@ -235,6 +235,13 @@ def render_summary(results: list[SubmissionResult], report_names: dict[str, str]
     statuses = {s: sum(r.status == s for r in results) for s in STATUS_ORDER}
     slowest = sorted(results, key=lambda r: r.duration_s, reverse=True)[:10]
     mean = sum(r.percent for r in results) / len(results) if results else 0.0
+    by_worker: dict[str, list[float]] = {}
+    for result in results:
+        if result.sandbox.worker:
+            by_worker.setdefault(result.sandbox.worker, []).append(result.duration_s)
+    workers = [
+        {"name": name, "count": len(times), "mean_s": sum(times) / len(times)} for name, times in sorted(by_worker.items())
+    ]
     return _env.get_template("summary.html.j2").render(
         results=sorted(results, key=lambda r: r.submission),
         buckets=buckets,
@@ -242,6 +249,7 @@ def render_summary(results: list[SubmissionResult], report_names: dict[str, str]
         pass_rates=pass_rates,
         statuses=statuses,
         slowest=slowest,
+        workers=workers,
         mean=mean,
         links=report_names,
         exercise=results[0].exercise_title if results else "",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything `grade` needs on a fresh Debian machine, idempotent: run it as often as you like.
 #   1. a virtualenv in .venv with the project installed (editable, with dev tools)
-#   2. a running Docker engine (installed from Debian's packages and started if none answers)
+#   2. a running Docker engine (installed from Debian's packages and started if none answers), and
+#      redis-server (the broker for `grade worker`; the distributed tests start their own)
 #   3. the sandbox image, rebuilt only when sandbox/Dockerfile or sandbox/requirements.txt change;
 #      offline-friendly: the base image comes from a registry if one answers, else from debootstrap,
 #      and Python packages come from a wheelhouse downloaded on the host.
@@ -22,18 +23,23 @@ if ! .venv/bin/python -c "import runner, sqlalchemy, mypy" 2>/dev/null || [ pypr
 fi
 [ "${GRADE_NO_DOCKER:-0}" = 1 ] && exit 0
 
+# redis-server: the broker of distributed batches (grade worker), and what their tests start.
+missing=""
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 if ! docker info >/dev/null 2>&1; then
-  if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1; then
-    say "installing docker.io and debootstrap from Debian's packages"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null
-  fi
-  if ! docker info >/dev/null 2>&1; then
-    say "starting dockerd (no bridge network: sandboxes run with --network none)"
-    nohup dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false \
-      >/var/log/grade-dockerd.log 2>&1 &
-    for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
-    docker info >/dev/null 2>&1 || { say "dockerd did not start: see /var/log/grade-dockerd.log"; exit 3; }
-  fi
+  command -v dockerd >/dev/null 2>&1 || missing="$missing docker.io"
+  command -v debootstrap >/dev/null 2>&1 || missing="$missing debootstrap"
+fi
+if [ -n "$missing" ]; then
+  say "installing$missing from Debian's packages"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+if ! docker info >/dev/null 2>&1; then
+  say "starting dockerd (no bridge network: sandboxes run with --network none)"
+  nohup dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false \
+    >/var/log/grade-dockerd.log 2>&1 &
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { say "dockerd did not start: see /var/log/grade-dockerd.log"; exit 3; }
 fi
 
 if .venv/bin/grade sandbox build --if-changed >/dev/null 2>&1; then

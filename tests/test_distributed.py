@@ -326,6 +326,11 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_nothing_counts_twice(
     assert lost[0] in second.succeeded() and lost[0] not in first.succeeded(), "the killed worker's task went to the other"
     with (out / "gradebook.csv").open() as handle:
         assert len(handle.read().splitlines()) == 1 + 8
+    summary = (out / "summary.html").read_text()
+    assert "Graded by" in summary and second.name in summary
+    for result in results:
+        report = (out / "reports" / f"{result['submission']}.html").read_text()
+        assert f"on worker {result['sandbox']['worker']}" in report  # type: ignore[index]
 
     # Run again: everything comes from the cache; no worker grades anything.
     graded = len(second.succeeded())
@@ -370,3 +375,28 @@ def test_a_lost_broker_is_a_clear_error_and_the_batch_resumes(
     assert Counter(str(r["submission"]) for r in results) == Counter(list(expected))
     assert all((r["percent"] == 100.0) is expected[str(r["submission"])] for r in results)
 
+
+
+@pytest.mark.docker
+def test_a_batch_whose_only_worker_died_stops_with_a_clear_error(
+    tmp_path: Path, redis_server: RedisServer, workers: Callable[[str], Worker], sqlalchemy_exercise: Exercise
+) -> None:
+    worker = workers("w1@test")
+    worker.wait_ready()
+    slow_submissions(tmp_path / "subs", sqlalchemy_exercise, 3)
+    out = tmp_path / "out"
+    batch = subprocess.Popen(batch_command(tmp_path / "subs", out, redis_server.url, "--wait-workers", "2"), cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not active_on(redis_server.url, worker.name) and time.monotonic() < deadline:
+            pass
+        worker.kill()
+        stdout, stderr = batch.communicate(timeout=120)
+    finally:
+        if batch.poll() is None:
+            batch.kill()
+    assert batch.returncode == 3, stdout + stderr
+    assert "no grade worker is alive" in stderr and "Traceback" not in stdout + stderr
+    assert {str(r["status"]) for r in read_results(out)} == {"infra_error"}, "nothing is blamed on the students"
+    assert not list((out / ".cache").glob("*.json")), "grader errors are never cached"
