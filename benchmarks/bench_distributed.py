@@ -10,7 +10,9 @@ real ``grade worker`` processes on this machine, each of one process with one Do
 - a local batch ``-j 1`` and one worker: the difference per submission is the cost of a task
   (blobs, broker, result backend, polling);
 - a local batch ``-j 2`` and two workers: the same at the parallelism of this 2-core machine;
-- two workers against one: the speed-up from adding a worker.
+- two workers against one: the speed-up from adding a worker;
+- with ``--latency N``, N correct submissions one at a time (``-j 1``: nothing in flight hides the
+  round trip) on one worker and locally: the latency a task adds.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_batch import generate
-from runner.exercise import load_exercise
+from runner.exercise import Exercise, load_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADE = str(Path(sys.executable).with_name("grade"))
@@ -77,9 +79,29 @@ def stop(workers: list[subprocess.Popen[bytes]]) -> None:
         worker.wait(timeout=120)
 
 
+def latency(exercise: Exercise, work: Path, url: str, count: int) -> None:
+    """Correct submissions one at a time, on one worker and locally: what a task's round trip adds."""
+    submissions = work / "latency"
+    reference = (exercise.reference_path() / "bookshop.py").read_text()
+    for index in range(count):
+        (submissions / f"s{index:03d}").mkdir(parents=True)
+        (submissions / f"s{index:03d}" / "bookshop.py").write_text(f"# {index}\n{reference}")
+    local = timed_batch(submissions, work / "lat-local", "--backend", "docker", "-j", "1")
+    workers = start_workers(url, 1, work)
+    try:
+        wait_ready(url, 1)
+        remote = timed_batch(submissions, work / "lat-remote", "--broker", url, "-j", "1")
+    finally:
+        stop(workers)
+    print(f"{count} correct submissions one at a time (-j 1)")
+    print(f"  local        {local:7.1f} s   {local / count:5.2f} s each")
+    print(f"  1 worker     {remote:7.1f} s   {remote / count:5.2f} s each, {(remote - local) / count * 1000:+.0f} ms per task")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--count", type=int, default=200, help="submissions for the throughput runs (0: none)")
+    parser.add_argument("--latency", type=int, default=0, metavar="N", help="also time N submissions one at a time")
     args = parser.parse_args()
     exercise = load_exercise(ROOT / "exercises" / "04_sqlalchemy")
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,6 +113,10 @@ def main() -> None:
         redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", tmp],
                                  stdout=subprocess.DEVNULL)  # fmt: skip
         try:
+            if args.latency:
+                latency(exercise, work, url, args.latency)
+            if not args.count:
+                return
             times = {"local -j 1": timed_batch(submissions, work / "l1", "--backend", "docker", "-j", "1")}
             for count in (1, 2):
                 workers = start_workers(url, count, work)

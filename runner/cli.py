@@ -211,6 +211,8 @@ def batch(
     if broker:
         from .distributed import CelerySandbox
 
+        if backend == "local":
+            raise UsageError("--broker grades in the workers' Docker sandboxes: drop --backend local")
         with console.status(f"looking for workers on {escape(broker)}"):
             remote = CelerySandbox(broker, wait_s=wait_workers)
         # Twice the workers' slots keeps each worker's next task queued while it grades one.
@@ -254,8 +256,8 @@ def batch(
     infra = [e.result for e in entries if e.result.status == "infra_error"]
     if infra:
         errors.print(
-            f"[bold red]error:[/] {len(infra)} submissions were not graded ({escape(infra[0].message)}); "
-            "the others are cached: run the same command again to grade the rest",
+            f"[bold red]error:[/] {len(infra)} of {len(entries)} submissions were not graded: {escape(infra[0].message)}; "
+            "what was graded is cached: run the same command again to grade the rest",
             soft_wrap=True,
         )
     sys.exit(3 if infra else 0)

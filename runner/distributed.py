@@ -38,7 +38,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from . import __version__
-from .errors import SandboxFailed, SandboxUnavailable
+from .errors import InfraError, SandboxFailed, SandboxUnavailable
 from .exercise import Limits, tree_hash
 from .sandbox import RunOutcome, RunRequest
 
@@ -229,8 +229,6 @@ def request_from_payload(payload: dict[str, Any], store: BlobStore) -> RunReques
 
 def execute(payload: dict[str, Any], store: BlobStore, sandbox: Any, worker: str) -> dict[str, Any]:
     """What a worker does with one task: ``{"outcome": ...}``, or ``{"error": ...}`` for the grader."""
-    from .errors import InfraError
-
     if payload.get("version") != __version__:
         return {"error": f"worker {worker} runs grade {__version__}, the batch grade {payload.get('version')}: upgrade one"}
     if payload.get("image_id") and sandbox.image_id() != payload["image_id"]:
@@ -337,10 +335,7 @@ class CelerySandbox:
         except broker_errors() as exc:
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             self.broker_lost = True
-            self.failure = (
-                f"lost the broker at {self.url} ({reason}); what was graded is cached: "
-                "run the same command again to resume"
-            )
+            self.failure = f"lost the broker at {self.url} ({reason})"
             raise SandboxFailed(self.failure) from None
         except SandboxFailed:
             # Given up on: a worker that turns up later must not grade it for nobody.
@@ -379,7 +374,7 @@ class CelerySandbox:
             if self.closed:
                 raise SandboxFailed("the batch was interrupted")
             if time.monotonic() - started > patience:
-                raise SandboxFailed(f"no worker finished the task in {patience:.0f} s; run the same command again to retry it")
+                raise SandboxFailed(f"no worker finished the task in {patience:.0f} s")
             self.check_alive()
             time.sleep(POLL_S)
 
@@ -399,7 +394,7 @@ class CelerySandbox:
             if answered:
                 self.last_seen = time.monotonic()
             elif time.monotonic() - self.last_seen > max(self.wait_s, 2 * LIVENESS_EVERY_S):
-                self.failure = f"no grade worker is alive on {self.url}: start one and run the same command again"
+                self.failure = f"no grade worker is alive on {self.url}: start one"
         if self.failure:
             raise SandboxFailed(self.failure)
 

@@ -260,7 +260,7 @@ def workers(tmp_path: Path, redis_server: RedisServer, docker_sandbox: object) -
 
 
 def slow_submissions(folder: Path, exercise: Exercise, count: int) -> dict[str, bool]:
-    """``count`` submissions that take about 2 s each to import; reference or a mutant in turn.
+    """``count`` submissions that take about 3 s each to import; reference or a mutant in turn.
     Returns whether each student's should score 100 %."""
     reference = (exercise.reference_path() / "bookshop.py").read_text()
     mutants = [(m / "bookshop.py").read_text() for m in exercise.mutant_paths()]
@@ -268,7 +268,7 @@ def slow_submissions(folder: Path, exercise: Exercise, count: int) -> dict[str, 
     for index in range(count):
         student = f"student{index:02d}"
         source = reference if index % 2 == 0 else mutants[index % len(mutants)]
-        submissions_of(folder, {student: f"import time\ntime.sleep(2)  # {student}\n{source}"})
+        submissions_of(folder, {student: f"import time\ntime.sleep(3)  # {student}\n{source}"})
         expected[student] = index % 2 == 0
     return expected
 
@@ -278,13 +278,14 @@ def batch_command(subs: Path, out: Path, url: str, *extra: str) -> list[str]:
 
 
 def active_on(url: str, name: str) -> list[str]:
-    """Task ids the worker ``name`` is running now, as it tells Celery's inspect."""
+    """Ids of the tasks the worker ``name`` started less than a second ago (so it is still well
+    inside them), as it tells Celery's inspect."""
     app = make_app(url)
     try:
-        replies = app.control.inspect(destination=[name], timeout=1.0).active() or {}
+        replies = app.control.inspect(destination=[name], timeout=1.0, limit=1).active() or {}
     finally:
         app.close()
-    return [task["id"] for task in replies.get(name, [])]
+    return [task["id"] for task in replies.get(name, []) if time.time() - float(task.get("time_start") or 0) < 1.0]
 
 
 def read_results(out: Path) -> list[dict[str, object]]:
