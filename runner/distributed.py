@@ -33,6 +33,8 @@ import socket
 import threading
 import time
 import uuid
+import warnings
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -40,7 +42,7 @@ from typing import Any
 from . import __version__
 from .errors import InfraError, SandboxFailed, SandboxUnavailable
 from .exercise import Limits, tree_hash
-from .sandbox import RunOutcome, RunRequest
+from .sandbox import RunOutcome, RunRequest, Sandbox
 
 QUEUE = "grade"
 TASK = "grade.run"
@@ -417,6 +419,43 @@ def default_worker_name() -> str:
     return f"grade-{os.getpid()}@{socket.gethostname()}"
 
 
+def serve(
+    app: Any, broker: str, name: str, sandbox_factory: Callable[[], Sandbox], identity: dict[str, Any]
+) -> Callable[[], None]:
+    """Make ``app`` the grading worker ``name``: the task (one sandbox per worker thread, from
+    ``sandbox_factory``) and the identity command. Returns what closes those sandboxes."""
+    from celery.worker.control import inspect_command
+
+    store = BlobStore(redis_client(broker))
+    local = threading.local()
+    sandboxes: list[Sandbox] = []
+    lock = threading.Lock()
+
+    def sandbox() -> Sandbox:
+        if not hasattr(local, "sandbox"):
+            local.sandbox = sandbox_factory()
+            with lock:
+                sandboxes.append(local.sandbox)
+        return local.sandbox  # type: ignore[no-any-return]
+
+    @inspect_command(name=IDENTITY_COMMAND)  # type: ignore[untyped-decorator]
+    def grade_identity(state: Any, **kwargs: Any) -> dict[str, Any]:
+        return identity
+
+    @app.task(name=TASK)  # type: ignore[untyped-decorator]
+    def run_task(payload: dict[str, Any]) -> dict[str, Any]:
+        return execute(payload, store, sandbox(), name)
+
+    def close_sandboxes() -> None:
+        with lock:
+            for box in sandboxes:
+                close = getattr(box, "close", None)
+                if close is not None:
+                    close()
+
+    return close_sandboxes
+
+
 def run_worker(
     broker: str,
     *,
@@ -432,50 +471,28 @@ def run_worker(
     Returns the worker's exit code.
     """
     from celery import signals
-    from celery.worker.control import inspect_command
 
     from .sandbox.docker import DockerSandbox, connect
 
+    # redis-py 8 deprecates the setex that Celery's result backend calls: a warning for every
+    # result, in every worker's log, about code that is not ours.
+    warnings.filterwarnings("ignore", message="Call to deprecated setex", category=DeprecationWarning)
     check_broker(broker)
     client = connect()
-    image_id = DockerSandbox(image, client).image_id()
     identity = {
         "version": __version__,
         "image": image,
-        "image_id": image_id,
+        "image_id": DockerSandbox(image, client).image_id(),
         "concurrency": concurrency,
         "visibility_timeout_s": visibility_timeout_s,
         "host": socket.gethostname(),
     }
     app = make_app(broker, visibility_timeout_s)
-    store = BlobStore(redis_client(broker))
-    local = threading.local()
-    sandboxes: list[DockerSandbox] = []
-    lock = threading.Lock()
-
-    def sandbox() -> DockerSandbox:
-        if not hasattr(local, "sandbox"):
-            local.sandbox = DockerSandbox(image, connect(), prewarm=True)
-            with lock:
-                sandboxes.append(local.sandbox)
-        return local.sandbox  # type: ignore[no-any-return]
-
-    @inspect_command(name=IDENTITY_COMMAND)  # type: ignore[untyped-decorator]
-    def grade_identity(state: Any, **kwargs: Any) -> dict[str, Any]:
-        return identity
-
-    @app.task(name=TASK, bind=True)  # type: ignore[untyped-decorator]
-    def run_task(task: Any, payload: dict[str, Any]) -> dict[str, Any]:
-        return execute(payload, store, sandbox(), str(task.request.hostname))
-
-    def close_sandboxes(**kwargs: Any) -> None:
-        with lock:
-            for box in sandboxes:
-                box.close()
-
-    signals.worker_shutdown.connect(close_sandboxes, weak=False)
+    name = name or default_worker_name()
+    close_sandboxes = serve(app, broker, name, lambda: DockerSandbox(image, connect(), prewarm=True), identity)
+    signals.worker_shutdown.connect(lambda **kwargs: close_sandboxes(), weak=False)
     worker = app.Worker(
-        hostname=name or default_worker_name(),
+        hostname=name,
         pool="threads",
         concurrency=concurrency,
         queues=[QUEUE],

@@ -5,6 +5,7 @@ and the broker going away and coming back."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -21,9 +22,11 @@ import pytest
 from click.testing import CliRunner
 
 from runner import __version__, cli
+from runner.batch import ResultCache, discover, grade_batch
 from runner.distributed import (
     BlobError,
     BlobStore,
+    CelerySandbox,
     check_workers,
     execute,
     make_app,
@@ -32,12 +35,14 @@ from runner.distributed import (
     payload_for,
     redis_client,
     request_from_payload,
+    serve,
 )
 from runner.errors import SandboxUnavailable
 from runner.exercise import Exercise
 from runner.grading import sentinel_test
 from runner.sandbox import RunOutcome, RunRequest
 from runner.sandbox.fake import FakeSandbox, outcome
+from tests.test_batch import answering
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADE = str(Path(sys.executable).with_name("grade"))
@@ -170,6 +175,36 @@ def test_workers_must_agree_on_version_and_image() -> None:
         check_workers([{"w1": me}, {"w2": {**me, "image_id": "sha256:b"}}])
     with pytest.raises(SandboxUnavailable, match="upgrade them"):
         check_workers([{"w1": me}, {"w2": {**me, "version": "0.0.1"}}])
+
+
+# redis-py 8 deprecates the setex that Celery's result backend calls: library noise, not ours.
+@pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
+def test_a_batch_through_an_in_process_worker_with_a_fake_sandbox(
+    tmp_path: Path, redis_server: RedisServer, sqlalchemy_exercise: Exercise
+) -> None:
+    from celery.contrib.testing.worker import start_worker
+
+    fake = answering(sqlalchemy_exercise)
+    app = make_app(redis_server.url)
+    identity = {"version": __version__, "image_id": fake.image_id(), "concurrency": 2, "visibility_timeout_s": 10}
+    serve(app, redis_server.url, "inproc@test", lambda: fake, identity)
+    subs = submissions_of(tmp_path / "subs", {"alice": "# PASS\n", "bob": "# nope\n", "carol": "# PASS\n"})
+    items = discover(subs, sqlalchemy_exercise)
+    try:
+        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, hostname="inproc@test"):
+            remote = CelerySandbox(redis_server.url, wait_s=5)
+            assert set(remote.workers) == {"inproc@test"} and remote.image_id() == "sha256:fake"
+            cache = ResultCache(tmp_path / "cache", sqlalchemy_exercise, remote)
+            entries = grade_batch(sqlalchemy_exercise, items, lambda: remote, jobs=4, cache=cache)
+            again = grade_batch(sqlalchemy_exercise, items, lambda: remote, jobs=4, cache=cache)
+    finally:
+        logging.captureWarnings(False)  # the embedded worker's log set-up turned it on for the process
+    assert {e.item.student: e.result.status for e in entries} == {"alice": "passed", "bob": "failed", "carol": "passed"}
+    assert {e.result.sandbox.worker for e in entries} == {"inproc@test"}
+    assert {e.result.grader.image_id for e in entries} == {"sha256:fake"}
+    assert len(fake.requests) == 3 and all(e.cached for e in again), "the re-run comes from the cache"
+    assert all(set(r.files) == {"bookshop.py"} for r in fake.requests)
+    assert all(r.sentinel and r.sentinel.split("::")[0] in r.suite for r in fake.requests), "the sentinel arrives"
 
 
 # -- the command line without workers -------------------------------------------------------------
