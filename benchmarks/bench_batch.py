@@ -95,8 +95,13 @@ def bare_pytest(exercise: Exercise, submissions: Path, work: Path, jobs: int) ->
 
 
 def grade_batch(submissions: Path, out: Path, jobs: int) -> float:
+    return timed_batch(submissions, out, "-j", str(jobs), "--backend", "docker")
+
+
+def timed_batch(submissions: Path, out: Path, *options: str) -> float:
+    """Seconds ``grade batch`` of 04_sqlalchemy takes with ``options``; exits unless it succeeds."""
     command = [str(Path(sys.executable).with_name("grade")), "batch", str(submissions), "--exercise", "04_sqlalchemy",
-               "-j", str(jobs), "--out", str(out), "--backend", "docker"]  # fmt: skip
+               "--out", str(out), *options]  # fmt: skip
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - started

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_batch import generate
+from benchmarks.bench_batch import generate, timed_batch
 from runner.exercise import Exercise, load_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,16 +38,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def timed_batch(submissions: Path, out: Path, *extra: str) -> float:
-    command = [GRADE, "batch", str(submissions), "--exercise", "04_sqlalchemy", "--out", str(out), "--no-cache", *extra]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"grade batch failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return elapsed
 
 
 def start_workers(url: str, count: int, logs: Path) -> list[subprocess.Popen[bytes]]:
@@ -86,11 +76,11 @@ def latency(exercise: Exercise, work: Path, url: str, count: int) -> None:
     for index in range(count):
         (submissions / f"s{index:03d}").mkdir(parents=True)
         (submissions / f"s{index:03d}" / "bookshop.py").write_text(f"# {index}\n{reference}")
-    local = timed_batch(submissions, work / "lat-local", "--backend", "docker", "-j", "1")
+    local = timed_batch(submissions, work / "lat-local", "--no-cache", "--backend", "docker", "-j", "1")
     workers = start_workers(url, 1, work)
     try:
         wait_ready(url, 1)
-        remote = timed_batch(submissions, work / "lat-remote", "--broker", url, "-j", "1")
+        remote = timed_batch(submissions, work / "lat-remote", "--no-cache", "--broker", url, "-j", "1")
     finally:
         stop(workers)
     print(f"{count} correct submissions one at a time (-j 1)")
@@ -117,17 +107,17 @@ def main() -> None:
                 latency(exercise, work, url, args.latency)
             if not args.count:
                 return
-            times = {"local -j 1": timed_batch(submissions, work / "l1", "--backend", "docker", "-j", "1")}
+            times = {"local -j 1": timed_batch(submissions, work / "l1", "--no-cache", "--backend", "docker", "-j", "1")}
             for count in (1, 2):
                 workers = start_workers(url, count, work)
                 try:
                     wait_ready(url, count)
                     times[f"{count} worker{'s' if count > 1 else ''}"] = timed_batch(
-                        submissions, work / f"w{count}", "--broker", url, "--wait-workers", "60"
+                        submissions, work / f"w{count}", "--no-cache", "--broker", url, "--wait-workers", "60"
                     )
                 finally:
                     stop(workers)
-            times["local -j 2"] = timed_batch(submissions, work / "l2", "--backend", "docker", "-j", "2")
+            times["local -j 2"] = timed_batch(submissions, work / "l2", "--no-cache", "--backend", "docker", "-j", "2")
         finally:
             redis.terminate()
             redis.wait()

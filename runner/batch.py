@@ -30,7 +30,7 @@ from .errors import GraderError, InfraError, SubmissionError
 from .exercise import Exercise
 from .grading import grade_submission
 from .results import GraderIdentity, SandboxInfo, SubmissionResult, TestResult
-from .sandbox import Sandbox
+from .sandbox import PerThread, Sandbox
 from .submission import MAX_FILE_BYTES, Submission, collect_submission
 
 MAX_ZIP_MEMBERS = 1000
@@ -228,19 +228,10 @@ def grade_batch(
     the batch again retries it.
     """
     progress = BatchProgress(total=len(items))
-    local = threading.local()
-    sandboxes: list[Sandbox] = []
-    lock = threading.Lock()
-
-    def sandbox() -> Sandbox:
-        if not hasattr(local, "sandbox"):
-            local.sandbox = sandbox_factory()
-            with lock:
-                sandboxes.append(local.sandbox)
-        return local.sandbox  # type: ignore[no-any-return]
+    sandboxes = PerThread(sandbox_factory)
 
     def grade_one(item: BatchItem) -> BatchEntry:
-        box = sandbox()
+        box = sandboxes.get()
         try:
             with unpacked(item, exercise) as folder:
                 submission = collect_submission(folder, exercise, item.student)
@@ -277,14 +268,7 @@ def grade_batch(
     finally:
         if interrupted:
             # Stop what is running now; those runs are not cached, the next run redoes them.
-            close_all(sandboxes)
+            sandboxes.close()
         pool.shutdown(wait=True, cancel_futures=True)
-        close_all(sandboxes)
+        sandboxes.close()
     return sorted(entries, key=lambda entry: entry.item.student)
-
-
-def close_all(sandboxes: list[Sandbox]) -> None:
-    for box in sandboxes:
-        close = getattr(box, "close", None)
-        if close is not None:
-            close()

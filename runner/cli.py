@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .distributed import DEFAULT_VISIBILITY_S
 from .errors import GraderError, SandboxUnavailable, UsageError
 from .exercise import Exercise, all_exercises, exercise_path, find_root, load_exercise
 from .grading import VerifyRow, grade_folder, verify_exercise
@@ -232,9 +233,8 @@ def batch(
     boxes = iter([first])
 
     def factory() -> Sandbox:
-        if broker:
-            return first
-        return next(boxes, None) or open_sandbox(backend, image, prewarm=True)
+        # One thread-safe remote sandbox for every thread; locally, a fresh one per thread.
+        return first if broker else next(boxes, None) or open_sandbox(backend, image, prewarm=True)
 
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
                TimeRemainingColumn(elapsed_when_finished=True)]  # fmt: skip
@@ -268,7 +268,7 @@ def batch(
 @click.option("-c", "--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Submissions this worker grades at once (one Docker sandbox each).")  # fmt: skip
 @click.option("-n", "--name", help="Worker name (default: grade-PID@HOSTNAME); shown in the results.")
-@click.option("--visibility-timeout", type=click.FloatRange(10, 86400), default=300.0, show_default=True,
+@click.option("--visibility-timeout", type=click.FloatRange(10, 86400), default=DEFAULT_VISIBILITY_S, show_default=True,
               help="Seconds after which a silent worker's task goes to another worker; longer than any run.")  # fmt: skip
 @click.option("--loglevel", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default="INFO", show_default=True)
 @image_option

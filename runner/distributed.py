@@ -42,7 +42,7 @@ from typing import Any
 from . import __version__
 from .errors import InfraError, SandboxFailed, SandboxUnavailable
 from .exercise import Limits, tree_hash
-from .sandbox import RunOutcome, RunRequest, Sandbox
+from .sandbox import PerThread, RunOutcome, RunRequest, Sandbox
 
 QUEUE = "grade"
 TASK = "grade.run"
@@ -99,16 +99,21 @@ class BlobStore:
     def __init__(self, client: Any, ttl_s: int = BLOB_TTL_S) -> None:
         self.client = client
         self.ttl_s = ttl_s
+        self.sent: set[str] = set()
 
     def put_tree(self, files: dict[str, bytes]) -> str:
-        """Store ``files`` (name -> content) and return the tree's hash."""
-        digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+        """Store ``files`` (name -> content) and return the tree's hash; a tree this store has
+        already sent (a batch's hidden suite, once per task) is not sent again."""
         tree = tree_hash(files)
+        if tree in self.sent:
+            return tree
+        digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
         pipe = self.client.pipeline(transaction=False)
         for name, data in files.items():
             pipe.set(f"grade:blob:{digests[name]}", data, ex=self.ttl_s)
         pipe.set(f"grade:tree:{tree}", json.dumps(digests, sort_keys=True), ex=self.ttl_s)
         pipe.execute()
+        self.sent.add(tree)
         return tree
 
     def get_tree(self, tree: str) -> dict[str, bytes]:
@@ -192,13 +197,14 @@ def outcome_from_dict(data: Any) -> RunOutcome:
     )
 
 
-def sentinel_file(request: RunRequest) -> str | None:
-    return request.sentinel.split("::")[0] if request.sentinel else None
+def sentinel_file(sentinel: str | None) -> str | None:
+    """The file that holds the sentinel test ``file.py::test_name``."""
+    return sentinel.split("::")[0] if sentinel else None
 
 
 def payload_for(request: RunRequest, store: BlobStore, image_id: str | None) -> dict[str, Any]:
     """The task's JSON: trees by hash, the dispatcher's sentinel inline (it is new every run)."""
-    sentinel = sentinel_file(request)
+    sentinel = sentinel_file(request.sentinel)
     suite = {name: data for name, data in request.suite.items() if name != sentinel}
     return {
         "version": __version__,
@@ -217,8 +223,9 @@ def request_from_payload(payload: dict[str, Any], store: BlobStore) -> RunReques
     """The worker's side of :func:`payload_for`: fetch and check every file."""
     suite = store.get_tree(payload["suite"])
     sentinel = payload.get("sentinel")
-    if sentinel:
-        suite[sentinel.split("::")[0]] = str(payload["sentinel_source"]).encode()
+    name = sentinel_file(sentinel)
+    if name:
+        suite[name] = str(payload["sentinel_source"]).encode()
     return RunRequest(
         kind=str(payload["kind"]),
         module=payload.get("module"),
@@ -278,7 +285,6 @@ class CelerySandbox:
     isolated = True
 
     def __init__(self, broker: str, *, wait_s: float = 10.0) -> None:
-        self.broker = broker
         self.url = safe_url(broker)
         self.store = BlobStore(check_broker(broker))
         self.app = make_app(broker)
@@ -427,16 +433,7 @@ def serve(
     from celery.worker.control import inspect_command
 
     store = BlobStore(redis_client(broker))
-    local = threading.local()
-    sandboxes: list[Sandbox] = []
-    lock = threading.Lock()
-
-    def sandbox() -> Sandbox:
-        if not hasattr(local, "sandbox"):
-            local.sandbox = sandbox_factory()
-            with lock:
-                sandboxes.append(local.sandbox)
-        return local.sandbox  # type: ignore[no-any-return]
+    sandboxes = PerThread(sandbox_factory)
 
     @inspect_command(name=IDENTITY_COMMAND)  # type: ignore[untyped-decorator]
     def grade_identity(state: Any, **kwargs: Any) -> dict[str, Any]:
@@ -444,16 +441,9 @@ def serve(
 
     @app.task(name=TASK)  # type: ignore[untyped-decorator]
     def run_task(payload: dict[str, Any]) -> dict[str, Any]:
-        return execute(payload, store, sandbox(), name)
+        return execute(payload, store, sandboxes.get(), name)
 
-    def close_sandboxes() -> None:
-        with lock:
-            for box in sandboxes:
-                close = getattr(box, "close", None)
-                if close is not None:
-                    close()
-
-    return close_sandboxes
+    return sandboxes.close
 
 
 def run_worker(

@@ -323,6 +323,29 @@ def active_on(url: str, name: str) -> list[str]:
     return [task["id"] for task in replies.get(name, []) if time.time() - float(task.get("time_start") or 0) < 1.0]
 
 
+def kill_mid_task(url: str, worker: Worker) -> str:
+    """SIGKILL ``worker`` while it is well inside a task; the id of that task."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        active = active_on(url, worker.name)
+        if active:
+            worker.kill()
+            return active[0]
+    raise AssertionError(f"{worker.name} never took a task")
+
+
+def batch_meanwhile(command: list[str], meanwhile: Callable[[], object]) -> subprocess.CompletedProcess[str]:
+    """Start ``command`` (a ``grade batch``), do ``meanwhile`` while it runs, then wait for it."""
+    batch = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        meanwhile()
+        stdout, stderr = batch.communicate(timeout=240)
+    finally:
+        if batch.poll() is None:
+            batch.kill()
+    return subprocess.CompletedProcess(command, batch.returncode, stdout, stderr)
+
+
 def read_results(out: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
 
@@ -336,20 +359,10 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_nothing_counts_twice(
     second.wait_ready()
     expected = slow_submissions(tmp_path / "subs", sqlalchemy_exercise, 8)
     out = tmp_path / "out"
-    batch = subprocess.Popen(batch_command(tmp_path / "subs", out, redis_server.url), cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        lost: list[str] = []
-        while not lost and time.monotonic() < deadline:
-            lost = active_on(redis_server.url, first.name)
-        assert lost, "the first worker never took a task"
-        first.kill()
-        stdout, _ = batch.communicate(timeout=240)
-    finally:
-        if batch.poll() is None:
-            batch.kill()
-    assert batch.returncode == 0, stdout
+    lost: list[str] = []
+    batch = batch_meanwhile(batch_command(tmp_path / "subs", out, redis_server.url),
+                            lambda: lost.append(kill_mid_task(redis_server.url, first)))  # fmt: skip
+    assert batch.returncode == 0, batch.stdout + batch.stderr
 
     results = read_results(out)
     students = Counter(str(r["submission"]) for r in results)
@@ -384,21 +397,18 @@ def test_a_lost_broker_is_a_clear_error_and_the_batch_resumes(
     worker.wait_ready()
     expected = slow_submissions(tmp_path / "subs", sqlalchemy_exercise, 6)
     out = tmp_path / "out"
-    batch = subprocess.Popen(batch_command(tmp_path / "subs", out, redis_server.url, "-j", "1"), cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
+
+    def kill_broker_after_a_grade() -> None:
         deadline = time.monotonic() + 90
         while not list((out / ".cache").glob("*.json")) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert list((out / ".cache").glob("*.json")), "nothing was graded before the broker went away"
         redis_server.kill()
-        stdout, stderr = batch.communicate(timeout=120)
-    finally:
-        if batch.poll() is None:
-            batch.kill()
-    assert batch.returncode == 3, stdout + stderr
-    assert "lost the broker" in stderr and "run the same command again" in stderr, stderr
-    assert "Traceback" not in stdout + stderr
+
+    batch = batch_meanwhile(batch_command(tmp_path / "subs", out, redis_server.url, "-j", "1"), kill_broker_after_a_grade)
+    assert batch.returncode == 3, batch.stdout + batch.stderr
+    assert "lost the broker" in batch.stderr and "run the same command again" in batch.stderr, batch.stderr
+    assert "Traceback" not in batch.stdout + batch.stderr
     graded_before = len(list((out / ".cache").glob("*.json")))
     assert 1 <= graded_before < 6
 
@@ -421,18 +431,9 @@ def test_a_batch_whose_only_worker_died_stops_with_a_clear_error(
     worker.wait_ready()
     slow_submissions(tmp_path / "subs", sqlalchemy_exercise, 3)
     out = tmp_path / "out"
-    batch = subprocess.Popen(batch_command(tmp_path / "subs", out, redis_server.url, "--wait-workers", "2"), cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while not active_on(redis_server.url, worker.name) and time.monotonic() < deadline:
-            pass
-        worker.kill()
-        stdout, stderr = batch.communicate(timeout=120)
-    finally:
-        if batch.poll() is None:
-            batch.kill()
-    assert batch.returncode == 3, stdout + stderr
-    assert "no grade worker is alive" in stderr and "Traceback" not in stdout + stderr
+    command = batch_command(tmp_path / "subs", out, redis_server.url, "--wait-workers", "2")
+    batch = batch_meanwhile(command, lambda: kill_mid_task(redis_server.url, worker))
+    assert batch.returncode == 3, batch.stdout + batch.stderr
+    assert "no grade worker is alive" in batch.stderr and "Traceback" not in batch.stdout + batch.stderr
     assert {str(r["status"]) for r in read_results(out)} == {"infra_error"}, "nothing is blamed on the students"
     assert not list((out / ".cache").glob("*.json")), "grader errors are never cached"

@@ -15,6 +15,8 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -110,6 +112,32 @@ class Sandbox(Protocol):
 
     def run(self, request: RunRequest) -> RunOutcome:
         """Run one submission; a grader-side failure raises :class:`~runner.errors.InfraError`."""
+
+
+class PerThread:
+    """One sandbox per thread, made by ``factory`` on the thread's first use (a batch's or a
+    worker's pool); :meth:`close` stops every one of them that can be closed."""
+
+    def __init__(self, factory: Callable[[], Sandbox]) -> None:
+        self.factory = factory
+        self.local = threading.local()
+        self.made: list[Sandbox] = []
+        self.lock = threading.Lock()
+
+    def get(self) -> Sandbox:
+        if not hasattr(self.local, "sandbox"):
+            self.local.sandbox = self.factory()
+            with self.lock:
+                self.made.append(self.local.sandbox)
+        return self.local.sandbox  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        with self.lock:
+            made = list(self.made)
+        for box in made:
+            close = getattr(box, "close", None)
+            if close is not None:
+                close()
 
 
 def parse_supervisor_output(data: bytes) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
