@@ -50,13 +50,19 @@ def collect_submission(folder: Path, exercise: Exercise, student_id: str | None 
         if info.st_size > MAX_FILE_BYTES:
             raise SubmissionError(f"{path} is {info.st_size} bytes; a submitted file may be at most {MAX_FILE_BYTES}")
         files[name] = path.read_bytes()
+    return submission_from_files(files, folder, student_id or folder.name)
+
+
+def submission_from_files(files: dict[str, bytes], path: Path, student_id: str) -> Submission:
+    """A submission made in memory (a mutant applied from its diff, say), checked like one read
+    from disk; ``path`` names where it came from in messages."""
     problem = None
     for name, data in files.items():
         if name.endswith(".ipynb"):
-            check_notebook(folder / name, data)
+            check_notebook(path / name, data)
         elif name.endswith(".py"):
             problem = problem or syntax_problem(name, data)
-    return Submission(id=student_id or folder.name, path=folder, files=files, syntax_problem=problem)
+    return Submission(id=student_id, path=path, files=dict(files), syntax_problem=problem)
 
 
 def check_notebook(path: Path, data: bytes) -> None:
