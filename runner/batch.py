@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import stat
 import tempfile
-import threading
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -29,9 +27,11 @@ from . import __version__
 from .errors import GraderError, InfraError, SubmissionError
 from .exercise import Exercise
 from .grading import grade_submission
-from .results import GraderIdentity, SandboxInfo, SubmissionResult, TestResult
+from .render import render_html
+from .results import GraderIdentity, SandboxInfo, SubmissionResult, TestResult, write_atomic
 from .sandbox import PerThread, Sandbox
 from .submission import MAX_FILE_BYTES, Submission, collect_submission
+from .untrusted import clean_line
 
 MAX_ZIP_MEMBERS = 1000
 MAX_ZIP_BYTES = 20 * 1024 * 1024
@@ -70,7 +70,26 @@ def discover(folder: Path, exercise: Exercise) -> list[BatchItem]:
     for student, paths in canvas.items():
         form = "zip" if len(paths) == 1 and paths[0].suffix.lower() == ".zip" else "file"
         items.append(BatchItem(student, tuple(paths), form, "canvas"))
-    return sorted(items, key=lambda item: item.student)
+    return unique_ids([replace(item, student=clean_line(item.student) or "student") for item in items])
+
+
+def unique_ids(items: list[BatchItem]) -> list[BatchItem]:
+    """One id per item, sorted by id. Where two entries would share an id (``alice/`` and
+    ``alice.py``), each is named by its whole entry name (``alice``, ``alice.py``); a clash that
+    remains gets ``~2``, ``~3``, ... in name order."""
+    clashes = Counter(item.student for item in items)
+    renamed = [
+        replace(item, student=clean_line(item.paths[0].name) or "student")
+        if clashes[item.student] > 1 and item.convention == "name"
+        else item
+        for item in items
+    ]
+    seen: Counter[str] = Counter()
+    unique = []
+    for item in sorted(renamed, key=lambda i: (i.student, i.paths[0].name)):
+        seen[item.student] += 1
+        unique.append(item if seen[item.student] == 1 else replace(item, student=f"{item.student}~{seen[item.student]}"))
+    return sorted(unique, key=lambda item: item.student)
 
 
 def lms_file_name(path: Path) -> str:
@@ -186,11 +205,26 @@ class ResultCache:
     def put(self, submission: Submission, result: SubmissionResult) -> None:
         if result.status == "infra_error":
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{self.key(submission)}.json"
-        temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        temporary.write_text(result.to_json())
-        temporary.replace(path)
+        write_atomic(self.folder / f"{self.key(submission)}.json", result.to_json())
+
+
+def grade_item(exercise: Exercise, item: BatchItem, box: Sandbox, cache: ResultCache | None) -> BatchEntry:
+    """Collect, look up, grade and cache one submission; its own failures are its result."""
+    try:
+        with unpacked(item, exercise) as folder:
+            submission = collect_submission(folder, exercise, item.student)
+    except SubmissionError as exc:
+        return BatchEntry(item, error_result(exercise, item.student, clean_line(str(exc), 500), box), False)
+    cached = cache.get(submission) if cache else None
+    if cached is not None:
+        return BatchEntry(item, cached, True)
+    result = grade_submission(exercise, submission, box)
+    # Every output is made from this result later: prove now, on its own row, that it can be.
+    result.to_json()
+    render_html(result)
+    if cache:
+        cache.put(submission, result)
+    return BatchEntry(item, result, False)
 
 
 @dataclass
@@ -233,21 +267,14 @@ def grade_batch(
     def grade_one(item: BatchItem) -> BatchEntry:
         box = sandboxes.get()
         try:
-            with unpacked(item, exercise) as folder:
-                submission = collect_submission(folder, exercise, item.student)
-        except SubmissionError as exc:
-            return BatchEntry(item, error_result(exercise, item.student, str(exc), box), False)
-        cached = cache.get(submission) if cache else None
-        if cached is not None:
-            return BatchEntry(item, cached, True)
-        try:
-            result = grade_submission(exercise, submission, box)
+            return grade_item(exercise, item, box, cache)
         except InfraError as exc:
             result = replace(error_result(exercise, item.student, str(exc), box), status="infra_error")
         except GraderError as exc:
             result = error_result(exercise, item.student, str(exc), box)
-        if cache:
-            cache.put(submission, result)
+        except Exception as exc:  # a grader bug on this one submission: its row says so, the batch goes on
+            message = f"the grader failed on this submission (a grader bug, not yours): {type(exc).__name__}: {exc}"
+            result = replace(error_result(exercise, item.student, clean_line(message, 500), box), status="infra_error")
         return BatchEntry(item, result, False)
 
     entries: list[BatchEntry] = []

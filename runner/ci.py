@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import json
 import re
 import secrets
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .exercise import Exercise
-from .render import render_markdown
+from .render import markdown_text, render_markdown
 from .results import SubmissionResult
 
 
@@ -85,10 +86,16 @@ def error_annotations(result: SubmissionResult, folder: str) -> list[str]:
     return lines
 
 
+def fence_tokens() -> tuple[str, str]:
+    """The lines that switch workflow commands off, then on again, around untrusted text."""
+    token = secrets.token_hex(16)
+    return f"::stop-commands::{token}", f"::{token}::"
+
+
 def fenced(text: str) -> list[str]:
     """Lines that print ``text`` with workflow commands switched off around it."""
-    token = secrets.token_hex(16)
-    return [f"::stop-commands::{token}", *text.splitlines(), f"::{token}::"]
+    start, end = fence_tokens()
+    return [start, *text.splitlines(), end]
 
 
 def step_summary(results: list[SubmissionResult]) -> str:
@@ -96,7 +103,8 @@ def step_summary(results: list[SubmissionResult]) -> str:
     lines = ["# Grades", "", "| Exercise | Score | Status |", "|---|---:|---|"]
     for result in results:
         lines.append(
-            f"| {result.exercise_title} | {result.score:g}/{result.max_score:g} ({result.percent:g} %) | {result.status} |"
+            f"| {markdown_text(result.exercise_title)} | {result.score:g}/{result.max_score:g} ({result.percent:g} %) "
+            f"| {result.status} |"
         )
     lines.append("")
     for result in results:
@@ -105,7 +113,7 @@ def step_summary(results: list[SubmissionResult]) -> str:
             if test.output and test.status != "passed":
                 fence = "`" * max(3, longest_backtick_run(test.output) + 1)
                 lines += [
-                    f"<details><summary>output of {test.name}</summary>",
+                    f"<details><summary>output of {html.escape(test.name)}</summary>",
                     "",
                     f"{fence}text",
                     test.output,
@@ -144,7 +152,7 @@ def classroom_result(results: list[SubmissionResult]) -> str:
         "max_score": sum(r.max_score for r in results),
         "tests": tests,
     }
-    return base64.b64encode(json.dumps(data).encode()).decode()
+    return base64.b64encode(json.dumps(data, allow_nan=False).encode()).decode()
 
 
 def write_outputs(results: list[SubmissionResult], summary_path: str | None, output_path: str | None) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from .grading import VerifyRow, grade_folder, verify_exercise
 from .render import FORMATS, STATUS_LABELS, write_reports
 from .results import SubmissionResult, load_results
 from .sandbox import Sandbox
+from .untrusted import clean_text
 
 console = Console(highlight=False)
 if not console.is_terminal:
@@ -37,6 +39,13 @@ STYLES = {
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def shown(text: object) -> str:
+    """``text`` made safe for the terminal: no escape sequence or control character (newline and
+    tab aside) ever reaches it, and rich's markup in it is printed, not interpreted."""
+    value = str(text)
+    return escape(clean_text(value, len(value)))
+
+
 def reports_errors(func: F) -> F:
     """Turn grader failures into one line on stderr and their exit code; never a traceback."""
 
@@ -45,19 +54,19 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except GraderError as exc:
-            errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            errors.print(f"[bold red]error:[/] {shown(str(exc))}", soft_wrap=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             errors.print("[bold red]interrupted[/]: nothing was left running")
             sys.exit(130)
         except OSError as exc:
-            errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            errors.print(f"[bold red]error:[/] {shown(str(exc))}", soft_wrap=True)
             sys.exit(3)
         except Exception as exc:
             if os.environ.get("GRADE_DEBUG"):
                 raise
             message = f"internal error: {type(exc).__name__}: {exc} (a grader bug; GRADE_DEBUG=1 shows the traceback)"
-            errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+            errors.print(f"[bold red]error:[/] {shown(message)}", soft_wrap=True)
             sys.exit(3)
 
     return wrapper  # type: ignore[return-value]
@@ -80,7 +89,7 @@ def open_sandbox(backend: str, image: str, prewarm: bool = False) -> Sandbox:
     try:
         client = connect()
     except SandboxUnavailable as exc:
-        errors.print(f"[yellow]warning:[/] {escape(str(exc))}; falling back to the local backend: {WARNING}")
+        errors.print(f"[yellow]warning:[/] {shown(str(exc))}; falling back to the local backend: {WARNING}")
         return LocalSandbox()
     return DockerSandbox(image, client, prewarm=prewarm)
 
@@ -90,7 +99,7 @@ def styled(status: str) -> str:
 
 
 def print_result(result: SubmissionResult) -> None:
-    table = Table(title=f"{escape(result.exercise_title)}  ({escape(result.submission)})", title_justify="left")
+    table = Table(title=f"{shown(result.exercise_title)}  ({shown(result.submission)})", title_justify="left")
     table.add_column("Test", overflow="fold")
     table.add_column("Points", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
@@ -99,22 +108,22 @@ def print_result(result: SubmissionResult) -> None:
         why = ""
         if test.status != "passed":
             first = test.message.strip().splitlines()[0] if test.message.strip() else ""
-            why = escape(first[:160])
+            why = shown(first[:160])
             if test.location:
-                why += f" [dim]({escape(test.location.file)}:{test.location.line})[/]"
+                why += f" [dim]({shown(test.location.file)}:{test.location.line})[/]"
             if test.hint:
-                why += f"\n[cyan]hint:[/] {escape(test.hint)}"
-        table.add_row(escape(test.name), f"{test.score:g}/{test.max_score:g}", styled(test.status), why)
+                why += f"\n[cyan]hint:[/] {shown(test.hint)}"
+        table.add_row(shown(test.name), f"{test.score:g}/{test.max_score:g}", styled(test.status), why)
     console.print(table)
     failed_cells = [c for c in result.cells if c.status != "ok"]
     for cell in failed_cells:
         where = f", line {cell.line}" if cell.line else ""
-        console.print(f"  notebook cell {cell.index}{where}: {styled(cell.status)} {escape(cell.error or '')}")
+        console.print(f"  notebook cell {cell.index}{where}: {styled(cell.status)} {shown(cell.error or '')}")
     for flag in result.flags:
-        console.print(f"[bold red]flagged:[/] {escape(flag)}")
+        console.print(f"[bold red]flagged:[/] {shown(flag)}")
     console.print(
         f"[bold]{result.score:g}/{result.max_score:g}[/] ({result.percent:g} %)  {styled(result.status)}  "
-        f"{escape(result.message)}"
+        f"{shown(result.message)}"
     )
 
 
@@ -169,7 +178,7 @@ def grade_exercise(exercise_dir: Path, reports_dir: Path, backend: str, image: s
     exercise = load_exercise(exercise_dir)
     sandbox = open_sandbox(backend, image)
     with console.status("grading") as status:
-        result = grade_folder(exercise, exercise_dir, sandbox, on_stage=lambda stage: status.update(escape(stage)))
+        result = grade_folder(exercise, exercise_dir, sandbox, on_stage=lambda stage: status.update(shown(stage)))
     paths = write_reports(result, reports_dir / exercise.id)
     print_result(result)
     console.print(f"report: {paths['html']}  results: {paths['results']}")
@@ -214,12 +223,12 @@ def batch(
 
         if backend == "local":
             raise UsageError("--broker grades in the workers' Docker sandboxes: drop --backend local")
-        with console.status(f"looking for workers on {escape(broker)}"):
+        with console.status(f"looking for workers on {shown(broker)}"):
             remote = CelerySandbox(broker, wait_s=wait_workers)
         # Twice the workers' slots keeps each worker's next task queued while it grades one.
         jobs = jobs or min(256, 2 * remote.concurrency)
         workers = ", ".join(f"{name} (x{w.get('concurrency', 1)})" for name, w in sorted(remote.workers.items()))
-        console.print(f"{found}, {jobs} in flight on {len(remote.workers)} workers via {escape(remote.url)}: {escape(workers)}")
+        console.print(f"{found}, {jobs} in flight on {len(remote.workers)} workers via {shown(remote.url)}: {shown(workers)}")
         first = remote
     else:
         jobs = jobs or os.cpu_count() or 1
@@ -256,7 +265,7 @@ def batch(
     infra = [e.result for e in entries if e.result.status == "infra_error"]
     if infra:
         errors.print(
-            f"[bold red]error:[/] {len(infra)} of {len(entries)} submissions were not graded: {escape(infra[0].message)}; "
+            f"[bold red]error:[/] {len(infra)} of {len(entries)} submissions were not graded: {shown(infra[0].message)}; "
             "what was graded is cached: run the same command again to grade the rest",
             soft_wrap=True,
         )
@@ -291,7 +300,7 @@ def worker(broker: str, concurrency: int, name: str | None, visibility_timeout: 
 @reports_errors
 def ci(base: str | None, grade_all: bool, fail_under: float | None, reports_dir: Path, backend: str, image: str) -> None:
     """Grade what a pull request changed: JUnit XML, annotations, step summary, Classroom output."""
-    from .ci import changed_exercises, default_base, error_annotations, fenced, write_outputs
+    from .ci import changed_exercises, default_base, error_annotations, write_outputs
     from .render import render_junit_suites
 
     root = find_root(Path.cwd())
@@ -310,15 +319,16 @@ def ci(base: str | None, grade_all: bool, fail_under: float | None, reports_dir:
         write_reports(result, reports_dir / exercise.id)
         results.append(result)
         folder = exercise.path.relative_to(root).as_posix()
-        # Annotations go to stdout as plain lines; student output only ever inside a fence.
+        # Annotations are one line each, escaped; everything else that holds text a submission
+        # could produce (the table, messages, cells, outputs) is printed with workflow commands off.
         for line in error_annotations(result, folder):
             click.echo(line)
-        for test in result.tests:
-            if test.output and test.status != "passed":
-                click.echo(f"--- output of {exercise.id}: {test.name}")
-                for line in fenced(test.output):
-                    click.echo(line)
-        print_result(result)
+        with workflow_commands_off():
+            print_result(result)
+            for test in result.tests:
+                if test.output and test.status != "passed":
+                    console.print(f"--- output of {exercise.id}: {shown(test.name)}")
+                    console.print(shown(test.output), soft_wrap=True)
     junit = reports_dir / "junit.xml"
     junit.write_text(render_junit_suites(results), encoding="utf-8")
     write_outputs(results, os.environ.get("GITHUB_STEP_SUMMARY"), os.environ.get("GITHUB_OUTPUT"))
@@ -331,6 +341,22 @@ def ci(base: str | None, grade_all: bool, fail_under: float | None, reports_dir:
     if fail_under is not None:
         sys.exit(0 if percent >= fail_under else 1)
     sys.exit(0 if all(r.status == "passed" for r in results) else 1)
+
+
+@contextlib.contextmanager
+def workflow_commands_off() -> Iterator[None]:
+    """GitHub Actions ignores workflow commands (``::error``, ``::add-mask``, ...) between the
+    two lines printed here; the token is random, so nothing printed inside can end the fence."""
+    from .ci import fence_tokens
+
+    start, end = fence_tokens()
+    console.file.flush()
+    click.echo(start)
+    try:
+        yield
+    finally:
+        console.file.flush()
+        click.echo(end)
 
 
 @main.command("list")
@@ -351,7 +377,7 @@ def list_exercises(reports_dir: Path) -> None:
                 last = f"{result.score:g}/{result.max_score:g} {styled(result.status)}"
             except UsageError:
                 last = "[dim]unreadable[/]"
-        table.add_row(exercise.id, escape(exercise.title), exercise.kind, str(exercise.max_score), last)
+        table.add_row(exercise.id, shown(exercise.title), exercise.kind, str(exercise.max_score), last)
     console.print(table)
 
 
@@ -380,7 +406,7 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
             rows += verify_exercise(exercise, sandbox, on_row=show)
     for row in rows:
         scored = f"{row.result.score:g}/{row.result.max_score:g} ({row.result.percent:g} %)" if row.result else "—"
-        state = styled(row.result.status) if row.result else escape(row.problem)
+        state = styled(row.result.status) if row.result else shown(row.problem)
         table.add_row(row.exercise, row.variant, row.expectation, scored, state, "[green]ok[/]" if row.ok else "[red]FAIL[/]")
     console.print(table)
     bad = [r for r in rows if not r.ok]
@@ -424,7 +450,7 @@ def sandbox_build(base_image: str, wheelhouse: Path | None, if_changed: bool, im
         return
     with console.status(f"building {image} from {base_image}") as status:
         image_id = build_image(root / "sandbox", tag=image, base_image=base_image, wheelhouse=wheelhouse,
-                               on_line=lambda line: status.update(escape(line[:100])))  # fmt: skip
+                               on_line=lambda line: status.update(shown(line[:100])))  # fmt: skip
     console.print(f"built {image} ({image_id[:19]})")
 
 
@@ -450,7 +476,7 @@ def sandbox_check(image: str) -> None:
     from .sandbox.probe import probe
 
     for name, ok, detail in probe(DockerSandbox(image, client)):
-        console.print(f"{'[green]ok[/]  ' if ok else '[red]FAIL[/]'} {name}: {escape(detail)}")
+        console.print(f"{'[green]ok[/]  ' if ok else '[red]FAIL[/]'} {name}: {shown(detail)}")
 
 
 if __name__ == "__main__":

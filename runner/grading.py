@@ -73,7 +73,7 @@ def grade_submission(
         on_stage(f"running {submission.id} in the {sandbox.name} sandbox")
         outcome = sandbox.run(request)
         on_stage("scoring")
-        verdict = score_outcome(exercise, outcome, sentinel_id)
+        verdict = score_outcome(exercise, outcome, sentinel_id, notebook_code_cells(exercise, submission))
         worker = str(outcome.extra["worker"]) if outcome.extra.get("worker") else None
     return SubmissionResult(
         exercise=exercise.id,
@@ -92,6 +92,18 @@ def grade_submission(
         flags=verdict.flags,
         output=verdict.output,
     )
+
+
+def notebook_code_cells(exercise: Exercise, submission: Submission) -> frozenset[int] | None:
+    """The indices of the submitted notebook's code cells (the only cells a run may report), or
+    None when the exercise is not a notebook."""
+    if exercise.kind != "notebook":
+        return None
+    import nbformat
+
+    data = submission.files[exercise.files[0]]
+    notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
+    return frozenset(index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code")
 
 
 def grade_folder(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .results import SubmissionResult, TestResult
+from .results import SubmissionResult, TestResult, write_atomic
 
 STATUS_LABELS = {
     "passed": "passed",
@@ -25,6 +26,12 @@ STATUS_LABELS = {
     "infra_error": "grader error",
     "ok": "ok",
 }
+
+#: What XML 1.0 cannot hold at all, even escaped: C0 controls but tab, newline and carriage return,
+#: lone surrogates, U+FFFE and U+FFFF.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Markdown's punctuation that can start markup, and HTML's own.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 _env = Environment(loader=PackageLoader("runner", "templates"), autoescape=select_autoescape(["html", "j2"]))
 _env.filters["label"] = lambda status: STATUS_LABELS.get(status, status)
@@ -43,6 +50,11 @@ def render_junit(result: SubmissionResult) -> str:
     return render_junit_suites([result])
 
 
+def xml_text(text: object) -> str:
+    """``text`` with only characters XML 1.0 allows (ElementTree escapes the rest of its syntax)."""
+    return XML_INVALID.sub("", str(text))
+
+
 def render_junit_suites(results: list[SubmissionResult]) -> str:
     """JUnit XML with one testsuite per result."""
     suites = ET.Element("testsuites", name="grade", tests=str(sum(len(r.tests) for r in results)))
@@ -57,7 +69,7 @@ def junit_suite(parent: ET.Element, result: SubmissionResult) -> None:
     suite = ET.SubElement(
         parent,
         "testsuite",
-        name=result.exercise,
+        name=xml_text(result.exercise),
         tests=str(len(result.tests)),
         failures=str(counts["failed"] + counts["timeout"]),
         errors=str(counts["error"]),
@@ -68,26 +80,31 @@ def junit_suite(parent: ET.Element, result: SubmissionResult) -> None:
     props = ET.SubElement(suite, "properties")
     for key, value in (("score", result.score), ("max_score", result.max_score), ("status", result.status),
                        ("submission", result.submission)):  # fmt: skip
-        ET.SubElement(props, "property", name=key, value=str(value))
+        ET.SubElement(props, "property", name=key, value=xml_text(value))
     for test in result.tests:
-        case = ET.SubElement(suite, "testcase", classname=result.exercise, name=test.id, time=f"{test.duration_s:.3f}")
+        case = ET.SubElement(suite, "testcase", classname=xml_text(result.exercise), name=xml_text(test.id),
+                             time=f"{test.duration_s:.3f}")  # fmt: skip
         case_props = ET.SubElement(case, "properties")
         ET.SubElement(case_props, "property", name="score", value=f"{test.score:g}")
         ET.SubElement(case_props, "property", name="max_score", value=f"{test.max_score:g}")
         detail = test.message + (f"\nHint: {test.hint}" if test.hint else "")
         first = test.message.splitlines()[0][:200] if test.message else test.status
         if test.status in ("failed", "timeout"):
-            ET.SubElement(case, "failure", message=first, type=test.status).text = detail
+            ET.SubElement(case, "failure", message=xml_text(first), type=test.status).text = xml_text(detail)
         elif test.status == "error":
-            ET.SubElement(case, "error", message=first, type="error").text = detail
+            ET.SubElement(case, "error", message=xml_text(first), type="error").text = xml_text(detail)
         elif test.status == "skipped":
-            ET.SubElement(case, "skipped", message=test.message[:200])
+            ET.SubElement(case, "skipped", message=xml_text(test.message[:200]))
         if test.output:
-            ET.SubElement(case, "system-out").text = test.output
+            ET.SubElement(case, "system-out").text = xml_text(test.output)
 
 
-def _md_cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ").strip()
+def markdown_text(value: str) -> str:
+    """``value`` as literal text on one Markdown line: HTML and Markdown syntax escaped, so that
+    no tag, link, image or emphasis from a submission is ever rendered."""
+    text = " ".join(value.split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def render_markdown(result: SubmissionResult) -> str:
@@ -95,24 +112,24 @@ def render_markdown(result: SubmissionResult) -> str:
     lines = [
         f"## {result.exercise_title}: {result.score:g}/{result.max_score:g} ({result.percent:g} %)",
         "",
-        f"**{STATUS_LABELS[result.status]}** · {_md_cell(result.message)}",
+        f"**{STATUS_LABELS[result.status]}** · {markdown_text(result.message)}",
         "",
         "| Test | Points | Status |",
         "|---|---:|---|",
     ]
     for test in result.tests:
-        lines.append(f"| {_md_cell(test.name)} | {test.score:g}/{test.max_score:g} | {STATUS_LABELS[test.status]} |")
+        lines.append(f"| {markdown_text(test.name)} | {test.score:g}/{test.max_score:g} | {STATUS_LABELS[test.status]} |")
     failing = [t for t in result.tests if t.status != "passed"]
     if failing:
         lines += ["", "### What to fix", ""]
         for test in failing:
-            lines.append(f"- **{_md_cell(test.name)}**: {_md_cell(test.message)[:500]}")
+            lines.append(f"- **{markdown_text(test.name)}**: {markdown_text(test.message[:500])}")
             if test.hint:
-                lines.append(f"  - Hint: {_md_cell(test.hint)}")
+                lines.append(f"  - Hint: {markdown_text(test.hint)}")
     bad_cells = [c for c in result.cells if c.status != "ok"]
     if bad_cells:
         lines += ["", "### Notebook cells that failed", ""]
-        lines += [f"- cell {c.index}: {STATUS_LABELS[c.status]}: {_md_cell(c.error or '')}" for c in bad_cells]
+        lines += [f"- cell {c.index}: {STATUS_LABELS[c.status]}: {markdown_text(c.error or '')}" for c in bad_cells]
     return "\n".join(lines) + "\n"
 
 
@@ -151,7 +168,7 @@ def render_gradescope(result: SubmissionResult) -> str:
             for number, test in enumerate(result.tests, start=1)
         ],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def render_exercism(result: SubmissionResult) -> str:
@@ -171,7 +188,7 @@ def render_exercism(result: SubmissionResult) -> str:
         }
         for test in result.tests
     ]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 FORMATS: dict[str, tuple[str, Callable[[SubmissionResult], str]]] = {
@@ -185,11 +202,8 @@ FORMATS: dict[str, tuple[str, Callable[[SubmissionResult], str]]] = {
 
 def write_reports(result: SubmissionResult, folder: Path) -> dict[str, Path]:
     """Write ``results.json`` and ``report.html`` into ``folder``; return their paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    results = folder / "results.json"
-    results.write_text(result.to_json() + "\n", encoding="utf-8")
-    report = folder / "report.html"
-    report.write_text(render_html(result), encoding="utf-8")
+    results = write_atomic(folder / "results.json", result.to_json() + "\n")
+    report = write_atomic(folder / "report.html", render_html(result))
     return {"results": results, "html": report}
 
 
@@ -260,25 +274,26 @@ STATUS_ORDER = ("passed", "failed", "error", "timeout", "resource_limit", "tampe
 
 
 def write_batch(results: list[SubmissionResult], folder: Path) -> dict[str, Path]:
-    """Write ``results.jsonl``, ``gradebook.csv``, ``summary.html`` and one report per student."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write ``results.jsonl``, ``gradebook.csv``, ``summary.html`` and one report per student.
+
+    Each file is written to a temporary name and renamed, so an interrupted run leaves whole files.
+    Student ids must be unique (the batch stage makes them so); a student's report file name is
+    the id made safe, with ``_`` added until it is unique.
+    """
     reports = folder / "reports"
-    reports.mkdir(exist_ok=True)
     names: dict[str, str] = {}
     for result in results:
         name = safe_name(result.submission)
         while name in names.values():
             name += "_"
         names[result.submission] = name
-        (reports / f"{name}.html").write_text(render_html(result), encoding="utf-8")
-    jsonl = folder / "results.jsonl"
-    jsonl.write_text("".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in results), encoding="utf-8")
+        write_atomic(reports / f"{name}.html", render_html(result))
+    jsonl = write_atomic(folder / "results.jsonl", "".join(r.to_json(indent=None) + "\n" for r in results))
     header, rows = gradebook_rows(results)
-    gradebook = folder / "gradebook.csv"
-    with gradebook.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    summary = folder / "summary.html"
-    summary.write_text(render_summary(results, names), encoding="utf-8")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    gradebook = write_atomic(folder / "gradebook.csv", buffer.getvalue())
+    summary = write_atomic(folder / "summary.html", render_summary(results, names))
     return {"results": jsonl, "gradebook": gradebook, "summary": summary, "reports": reports}

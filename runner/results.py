@@ -7,16 +7,21 @@ from a saved ``results.json`` without running code.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from .errors import UsageError
 
 SCHEMA_VERSION = 1
-SUBMISSION_STATUSES = ("passed", "failed", "error", "timeout", "resource_limit", "tampered", "infra_error")
-TEST_STATUSES = ("passed", "failed", "error", "timeout", "skipped")
-CELL_STATUSES = ("ok", "error", "timeout")
+SubmissionStatus = Literal["passed", "failed", "error", "timeout", "resource_limit", "tampered", "infra_error"]
+TestStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
+CellStatus = Literal["ok", "error", "timeout"]
+SUBMISSION_STATUSES: tuple[SubmissionStatus, ...] = get_args(SubmissionStatus)
+TEST_STATUSES: tuple[TestStatus, ...] = get_args(TestStatus)
+CELL_STATUSES: tuple[CellStatus, ...] = get_args(CellStatus)
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class TestResult:
 
     id: str
     name: str
-    status: str
+    status: TestStatus
     score: float
     max_score: float
     message: str = ""
@@ -49,7 +54,7 @@ class CellResult:
     """One notebook code cell's execution."""
 
     index: int
-    status: str
+    status: CellStatus
     error: str | None = None
     line: int | None = None
     duration_s: float = 0.0
@@ -82,7 +87,7 @@ class SubmissionResult:
     exercise: str
     exercise_title: str
     submission: str
-    status: str
+    status: SubmissionStatus
     score: float
     max_score: float
     message: str
@@ -105,8 +110,9 @@ class SubmissionResult:
         data["percent"] = self.percent
         return data
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+    def to_json(self, indent: int | None = 2) -> str:
+        """Strict JSON (no NaN or Infinity); raises ``ValueError`` on a value JSON cannot hold."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
@@ -134,6 +140,23 @@ class SubmissionResult:
             if test.status not in TEST_STATUSES:
                 raise ValueError(f"test {test.id}: unknown status {test.status!r}")
         return result
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``: a crash
+    leaves the old file or the new one, never an empty or half-written one."""
+    data = text.encode("utf-8")  # before anything touches the disk: a text that cannot be written fails here
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def load_results(path: Path) -> SubmissionResult:

@@ -114,7 +114,7 @@ MODULE_CASES: dict[str, tuple[str, str, tuple[str, str, str, str]]] = {
         "forged = {'type': 'test', 'nodeid': 'test_demo.py::test_bonus', 'status': 'passed'}\n"
         "os.write(fd, (json.dumps(forged) + '\\n').encode())\n" + GOOD,
         "tampered",
-        ("passed", "passed", "passed", "passed"),
+        ("failed", "failed", "failed", "failed"),
     ),
     "monkeypatches_pytest_reports": (
         "import _pytest.reports as r\n"
@@ -125,6 +125,6 @@ MODULE_CASES: dict[str, tuple[str, str, tuple[str, str, str, str]]] = {
         "    return report\n"
         "r.TestReport.from_item_and_call = staticmethod(_forge)\n" + GOOD.replace("return a + b", "return 0"),
         "tampered",
-        ("passed", "passed", "passed", "passed"),
+        ("failed", "failed", "failed", "failed"),
     ),
 }

@@ -18,10 +18,11 @@ from runner.submission import collect_submission
 
 def sample(exercise: Exercise, failing: int = 2) -> SubmissionResult:
     statuses = {t.id: ("failed" if i < failing else "passed") for i, t in enumerate(exercise.tests)}
-    cells = ({"type": "cell", "index": 3, "status": "error", "error": "ZeroDivisionError: division by zero", "line": 2},)
-    sandbox = FakeSandbox.with_outcomes(statuses, cells=cells)
+    cell = {"type": "cell", "index": 4, "status": "error", "error": "ZeroDivisionError: division by zero", "line": 2}
+    sandbox = FakeSandbox.with_outcomes(statuses, cells=(cell,) if exercise.kind == "notebook" else ())
     submission = collect_submission(exercise.path, exercise)
     result = grade_submission(exercise, submission, sandbox)
+    assert result.status == ("failed" if failing else "passed"), result.message
     return result
 
 
@@ -30,7 +31,8 @@ def test_json_round_trip(sqlalchemy_exercise: Exercise, tmp_path: Path) -> None:
     paths = write_reports(result, tmp_path)
     data = json.loads(paths["results"].read_text())
     assert data["schema_version"] == 1
-    assert data["status"] in ("failed", "tampered")
+    assert data["status"] == "failed"
+    assert data["score"] == sum(t.points for t in sqlalchemy_exercise.tests[2:])
     assert load_results(paths["results"]) == result
 
 
@@ -46,7 +48,7 @@ def test_load_results_rejects_other_files(tmp_path: Path) -> None:
         load_results(tmp_path / "missing.json")
 
 
-def test_html_report_is_self_contained_and_complete(sqlalchemy_exercise: Exercise) -> None:
+def test_html_report_is_self_contained_and_complete(sqlalchemy_exercise: Exercise, basics_exercise: Exercise) -> None:
     result = sample(sqlalchemy_exercise)
     page = render_html(result)
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "the report must not fetch anything"
@@ -56,8 +58,9 @@ def test_html_report_is_self_contained_and_complete(sqlalchemy_exercise: Exercis
         assert test.name.replace("'", "&#39;") in page
     failed = next(t for t in result.tests if t.status != "passed")
     assert failed.hint.replace("'", "&#39;") in page
-    assert "ZeroDivisionError" in page and "cell 3" in page
     assert "512 MiB memory" in page
+    notebook_page = render_html(sample(basics_exercise))
+    assert "ZeroDivisionError" in notebook_page and "cell 4" in notebook_page
     assert 'name="viewport"' in page
 
 

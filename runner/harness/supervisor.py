@@ -28,12 +28,21 @@ from typing import Any
 MAX_JOB_BYTES = 256 * 1024 * 1024
 MAX_EVENT_BYTES = 1024 * 1024
 MAX_EVENTS = 10_000
-MAX_RELAYED_BYTES = 32 * 1024 * 1024
-EVENT_TYPES = {"collected", "test", "cell", "collect_error", "load_error", "done"}
+#: What the relayed events may take on stdout, measured as written (after JSON encoding, which can
+#: grow a line sixfold). The engine's log driver re-escapes each line (at most twice the size) and
+#: rotates at 80 MiB: staying far below means the head of the stream is never lost. An honest
+#: run writes a few MiB at most; past this, events are rejected (and the run is not trusted).
+MAX_EMITTED_BYTES = 8 * 1024 * 1024
+EVENT_TYPES = {"collected", "test", "cell", "collect_error", "done"}
 
 
-def emit(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj) + "\n")
+def encode(obj: dict[str, Any]) -> str:
+    """One stdout line; ASCII only, so nothing (not even a lone surrogate) can fail to write."""
+    return json.dumps(obj, ensure_ascii=True) + "\n"
+
+
+def emit(line: str) -> None:
+    sys.stdout.write(line)
     sys.stdout.flush()
 
 
@@ -138,10 +147,10 @@ def main(argv: list[str]) -> int:
     timed_out = False
     out_open = True
 
-    relayed = 0
+    emitted = 0
 
     def take_events(chunk: bytes) -> None:
-        nonlocal pending, events, rejected, relayed
+        nonlocal pending, events, rejected, emitted
         pending += chunk
         *lines, pending = pending.split(b"\n")
         if len(pending) > MAX_EVENT_BYTES:
@@ -149,16 +158,23 @@ def main(argv: list[str]) -> int:
         for line in lines:
             try:
                 event = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
                 rejected += 1
                 continue
-            too_many = events >= MAX_EVENTS or relayed + len(line) > MAX_RELAYED_BYTES
-            if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES or too_many:
+            if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES or events >= MAX_EVENTS:
                 rejected += 1
-            else:
-                events += 1
-                relayed += len(line)
-                emit({"type": "event", "event": event})
+                continue
+            try:
+                out = encode({"type": "event", "event": event})
+            except (ValueError, RecursionError):
+                rejected += 1
+                continue
+            if emitted + len(out) > MAX_EMITTED_BYTES:
+                rejected += 1
+                continue
+            events += 1
+            emitted += len(out)
+            emit(out)
 
     while True:
         remaining = deadline - time.monotonic()
@@ -193,15 +209,17 @@ def main(argv: list[str]) -> int:
         pass
     os.close(keep_open)
     emit(
-        {
-            "type": "exit",
-            "returncode": returncode,
-            "timed_out": timed_out,
-            "rejected_events": rejected,
-            "output": output.decode("utf-8", "replace"),
-            "output_bytes": output_total,
-            "duration_s": round(time.monotonic() - started, 3),
-        }
+        encode(
+            {
+                "type": "exit",
+                "returncode": returncode,
+                "timed_out": timed_out,
+                "rejected_events": rejected,
+                "output": output.decode("utf-8", "replace"),
+                "output_bytes": output_total,
+                "duration_s": round(time.monotonic() - started, 3),
+            }
+        )
     )
     return 0
 

@@ -147,7 +147,7 @@ def parse_supervisor_output(data: bytes) -> tuple[list[dict[str, Any]], dict[str
     for line in data[:MAX_SUPERVISOR_BYTES].splitlines():
         try:
             item = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if not isinstance(item, dict):
             continue

@@ -30,7 +30,9 @@ class FakeSandbox:
         """A sandbox whose worker reports ``statuses`` (test id -> status) and then exits."""
 
         def respond(request: RunRequest) -> RunOutcome:
-            return outcome(statuses, **exit_fields)
+            # The must-fail sentinel fails, as in an honest run.
+            sentinel = {request.sentinel: "failed"} if request.sentinel else {}
+            return outcome({**statuses, **sentinel}, **exit_fields)
 
         return cls(respond)
 
