@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import SubmissionError
 from .exercise import Exercise, tree_hash
+from .untrusted import clean_line
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -62,7 +63,8 @@ def submission_from_files(files: dict[str, bytes], path: Path, student_id: str) 
             check_notebook(path / name, data)
         elif name.endswith(".py"):
             problem = problem or syntax_problem(name, data)
-    return Submission(id=student_id, path=path, files=dict(files), syntax_problem=problem)
+    # An id comes from a file or folder name, which the student chose: it is untrusted text.
+    return Submission(id=clean_line(student_id) or "student", path=path, files=dict(files), syntax_problem=problem)
 
 
 def check_notebook(path: Path, data: bytes) -> None:
