@@ -207,3 +207,32 @@ def test_cells_are_only_for_notebooks_and_only_real_cells(sqlalchemy_exercise: E
     assert not_a_code_cell.status == "tampered"
     real = hostile_result(basics_exercise, "x", 1.0, cell_index=4)
     assert real.status == "failed" and [c.index for c in real.cells] == [4]
+
+
+def raw_result(exercise: Exercise, text: str) -> SubmissionResult:
+    """A result holding ``text`` uncleaned everywhere a submission's text can be (as a hand-edited
+    results.json would): each output must escape its own syntax even without the trust boundary."""
+    from dataclasses import replace
+
+    from runner.results import CellResult, Location
+
+    plain = hostile_result(exercise, "plain", 1.0)
+    tests = tuple(
+        replace(t, message=text, output=text, status="failed", location=Location(text, 3)) for t in plain.tests
+    )
+    cells = (CellResult(index=4, status="error", error=text, line=2),)
+    return replace(plain, submission=text, message=text, output=text, flags=(text,), tests=tests, cells=cells)
+
+
+@SETTINGS
+@given(text=hostile)
+def test_each_output_escapes_its_own_syntax(sqlalchemy_exercise: Exercise, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = raw_result(sqlalchemy_exercise, text)
+    shown = terminal_output(result, monkeypatch)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]", shown), repr(shown[:300])
+    etree.fromstring(render_junit_suites([result]).encode("utf-8"))
+    markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
+    rendered = tags_of(markdown.render(step_summary([result])))
+    assert not {"a", "img", "script", "iframe", "style"} & rendered.tags
+    for line in error_annotations(result, "exercises/x"):
+        assert "\n" not in line and "\r" not in line
