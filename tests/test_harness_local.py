@@ -114,3 +114,26 @@ def test_tests_kind_counts_caught_mutants(tmp_path: Path) -> None:
     assert wrong.status == "failed" and wrong.score == 0
     assert "fail against the correct implementation" in wrong.message and "test_bad" in wrong.message
     assert all(t.status == "skipped" for t in wrong.tests if t.id != "reference")
+
+
+def test_the_supervisor_caps_its_stream_after_encoding(tmp_path: Path) -> None:
+    """31 MiB of UTF-8 events grow threefold as ASCII JSON: what the supervisor writes stays far below
+    the engine's 80 MiB log rotation, so the stream's head (and its exit record) is never lost."""
+    import json
+
+    from runner.harness.supervisor import MAX_EMITTED_BYTES
+    from runner.sandbox import RunRequest
+
+    flood = (
+        "import os, json\nfd = os.open(os.environ['GRADER_CHANNEL'], os.O_WRONLY)\n"
+        "for _ in range(310):\n"
+        "    data = (json.dumps({'type': 'test', 'nodeid': 'x', 'status': 'passed', 'output': 'é' * 50000},"
+        " ensure_ascii=False) + '\\n').encode()\n"
+        "    while data:\n        data = data[os.write(fd, data):]\n"
+    )
+    exercise = demo_exercise(tmp_path, submission_timeout_s=60)
+    request = RunRequest("module", "demo", {"demo.py": flood.encode()}, exercise.suite_files(), exercise.limits)
+    outcome = LocalSandbox().run(request)
+    written = sum(len(json.dumps({"type": "event", "event": e})) + 1 for e in outcome.events)
+    assert written <= MAX_EMITTED_BYTES
+    assert outcome.exit is not None and outcome.exit["rejected_events"] > 0

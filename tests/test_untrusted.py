@@ -155,7 +155,10 @@ def test_every_renderer_survives_hostile_text(
     assert summary.tags <= plain_summary.tags
     # Markdown (as GitHub renders it, raw HTML allowed): nothing from the submission becomes markup.
     markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
-    for source, plain in ((step_summary(results), step_summary(baseline)), (render_markdown(results[0]), render_markdown(baseline[0]))):
+    for source, plain in (
+        (step_summary(results), step_summary(baseline)),
+        (render_markdown(results[0]), render_markdown(baseline[0])),
+    ):
         rendered, expected_tags = tags_of(markdown.render(source)), tags_of(markdown.render(plain))
         assert rendered.tags <= expected_tags.tags | {"p"}, source
         assert not {"a", "img", "script"} & rendered.tags
@@ -217,9 +220,7 @@ def raw_result(exercise: Exercise, text: str) -> SubmissionResult:
     from runner.results import CellResult, Location
 
     plain = hostile_result(exercise, "plain", 1.0)
-    tests = tuple(
-        replace(t, message=text, output=text, status="failed", location=Location(text, 3)) for t in plain.tests
-    )
+    tests = tuple(replace(t, message=text, output=text, status="failed", location=Location(text, 3)) for t in plain.tests)
     cells = (CellResult(index=4, status="error", error=text, line=2),)
     return replace(plain, submission=text, message=text, output=text, flags=(text,), tests=tests, cells=cells)
 
