@@ -155,11 +155,11 @@ def test_every_renderer_survives_hostile_text(
     assert summary.tags <= plain_summary.tags
     # Markdown (as GitHub renders it, raw HTML allowed): nothing from the submission becomes markup.
     markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
-    for source, plain in (
+    for source, plain_source in (
         (step_summary(results), step_summary(baseline)),
         (render_markdown(results[0]), render_markdown(baseline[0])),
     ):
-        rendered, expected_tags = tags_of(markdown.render(source)), tags_of(markdown.render(plain))
+        rendered, expected_tags = tags_of(markdown.render(source)), tags_of(markdown.render(plain_source))
         assert rendered.tags <= expected_tags.tags | {"p"}, source
         assert not {"a", "img", "script"} & rendered.tags
     # Terminal: no escape sequence or control character reaches it.

@@ -90,7 +90,9 @@ def test_grade_ci_keeps_workflow_commands_in_the_fence(tmp_path: Path, monkeypat
     done = CliRunner().invoke(cli.main, ["ci", "--all", "--backend", "docker"])
     assert done.exit_code == 1, done.output
     lines = done.output.splitlines()
-    outside, inside, token = [], [], None
+    outside: list[str] = []
+    inside: list[str] = []
+    token: str | None = None
     for line in lines:
         if token is None and line.startswith("::stop-commands::"):
             token = line.split("::")[2]
