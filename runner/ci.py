@@ -69,12 +69,16 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+MAX_ANNOTATIONS = 10
+"""GitHub shows at most 10 ``::error`` annotations per step; more are dropped silently."""
+
+
 def error_annotations(result: SubmissionResult, folder: str) -> list[str]:
-    """One ``::error`` per test that did not pass, at the student's file and line when known."""
+    """One ``::error`` per test that did not pass, at the student's file and line when known; at most
+    :data:`MAX_ANNOTATIONS` of them, then one ``::notice`` that counts the rest."""
     lines = []
-    for test in result.tests:
-        if test.status == "passed":
-            continue
+    failing = [t for t in result.tests if t.status != "passed"]
+    for test in failing[:MAX_ANNOTATIONS]:
         props = [f"title={escape_property(f'{result.exercise}: {test.name} ({test.status})')}"]
         if test.location is not None:
             props.insert(0, f"file={escape_property(f'{folder}/{test.location.file}')},line={test.location.line}")
@@ -82,6 +86,10 @@ def error_annotations(result: SubmissionResult, folder: str) -> list[str]:
         if test.hint:
             message += f" Hint: {test.hint}"
         lines.append(f"::error {','.join(props)}::{escape_data(message)}")
+    if len(failing) > MAX_ANNOTATIONS:
+        rest = len(failing) - MAX_ANNOTATIONS
+        title = escape_property(f"{result.exercise}: {rest} more tests did not pass")
+        lines.append(f"::notice title={title}::{escape_data(f'{rest} more: see the job summary or reports/junit.xml')}")
     return lines
 
 

@@ -39,12 +39,13 @@ def render_html(result: SubmissionResult) -> str:
 
 
 def render_junit(result: SubmissionResult) -> str:
-    """JUnit XML: one testsuite for the exercise, one testcase per test, points as properties."""
+    """JUnit XML: one testsuite for the exercise, one testcase per test, points as suite properties."""
     return render_junit_suites([result])
 
 
 def render_junit_suites(results: list[SubmissionResult]) -> str:
-    """JUnit XML with one testsuite per result."""
+    """JUnit XML with one testsuite per result, valid against the upstream junit-10.xsd
+    (Jenkins/Surefire's schema, as pytest ships it): no ``<properties>`` inside a testcase."""
     suites = ET.Element("testsuites", name="grade", tests=str(sum(len(r.tests) for r in results)))
     for result in results:
         junit_suite(suites, result)
@@ -52,7 +53,13 @@ def render_junit_suites(results: list[SubmissionResult]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
+def junit_points_property(test_id: str) -> str:
+    """The testsuite property that holds one test's points as ``score/max_score``."""
+    return f"points:{test_id}"
+
+
 def junit_suite(parent: ET.Element, result: SubmissionResult) -> None:
+    """One testsuite: the score and each test's points as suite properties, then the testcases."""
     counts = {s: sum(t.status == s for t in result.tests) for s in ("failed", "error", "timeout", "skipped")}
     suite = ET.SubElement(
         parent,
@@ -70,10 +77,10 @@ def junit_suite(parent: ET.Element, result: SubmissionResult) -> None:
                        ("submission", result.submission)):  # fmt: skip
         ET.SubElement(props, "property", name=key, value=str(value))
     for test in result.tests:
+        points = f"{test.score:g}/{test.max_score:g}"
+        ET.SubElement(props, "property", name=junit_points_property(test.id), value=points)
+    for test in result.tests:
         case = ET.SubElement(suite, "testcase", classname=result.exercise, name=test.id, time=f"{test.duration_s:.3f}")
-        case_props = ET.SubElement(case, "properties")
-        ET.SubElement(case_props, "property", name="score", value=f"{test.score:g}")
-        ET.SubElement(case_props, "property", name="max_score", value=f"{test.max_score:g}")
         detail = test.message + (f"\nHint: {test.hint}" if test.hint else "")
         first = test.message.splitlines()[0][:200] if test.message else test.status
         if test.status in ("failed", "timeout"):
