@@ -21,6 +21,7 @@ from .distributed import DEFAULT_VISIBILITY_S
 from .errors import GraderError, SandboxUnavailable, UsageError
 from .exercise import Exercise, all_exercises, exercise_path, find_root, load_exercise
 from .grading import VerifyRow, grade_folder, verify_exercise
+from .lms import BATCH_FORMATS
 from .render import FORMATS, STATUS_LABELS, write_reports
 from .results import SubmissionResult, load_results
 from .sandbox import Sandbox
@@ -145,7 +146,7 @@ def main() -> None:
     grade list                    the exercises and your last scores
     grade verify [NN_topic ...]   check the curriculum: reference 100 %, starter and mutants below
     grade sandbox build|check     build the sandbox image; diagnose the engine
-    grade report RESULTS.json     re-render saved results
+    grade report RESULTS.json     re-render saved results (results.jsonl: gradebook, canvas, moodle)
     """
 
 
@@ -198,7 +199,7 @@ def batch(
 ) -> None:  # fmt: skip
     """Grade every submission in SUBMISSIONS (sub-folders, .zip files or single files)."""
     from .batch import BatchEntry, BatchProgress, ResultCache, discover, grade_batch
-    from .render import write_batch
+    from .lms import write_batch
 
     root = find_root(Path.cwd())
     exercise = load_exercise(exercise_path(root, exercise_id))
@@ -390,11 +391,25 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
 
 @main.command("report")
 @click.argument("results_file", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="html", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write (default: beside RESULTS.json).")
+@click.option("--format", "fmt", type=click.Choice([*sorted(FORMATS), *BATCH_FORMATS]), default="html", show_default=True,
+              help="One result (results.json): html, junit, md, gradescope, exercism. "
+                   "A batch (results.jsonl): gradebook, canvas, moodle, summary.")  # fmt: skip
+@click.option("--assignment", help="canvas, moodle: the grade column's name (Canvas: 'Title (assignment id)' updates it).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write (default: beside RESULTS_FILE).")
 @reports_errors
-def report(results_file: Path, fmt: str, output: Path | None) -> None:
-    """Re-render saved results in another format; runs no code."""
+def report(results_file: Path, fmt: str, assignment: str | None, output: Path | None) -> None:
+    """Re-render saved results in another format; runs no code and needs no Docker."""
+    from .lms import render_batch
+    from .results import load_results_lines
+
+    if fmt in BATCH_FORMATS:
+        results = load_results_lines(results_file) if results_file.suffix == ".jsonl" else [load_results(results_file)]
+        target = output or results_file.with_name(BATCH_FORMATS[fmt])
+        target.write_text(render_batch(results, fmt, assignment), encoding="utf-8", newline="")
+        console.print(f"wrote {target} ({len(results)} results)")
+        return
+    if results_file.suffix == ".jsonl":
+        raise UsageError(f"{results_file} holds a batch: use --format {', '.join(BATCH_FORMATS)}, or pass one results.json")
     result = load_results(results_file)
     default_name, render = FORMATS[fmt]
     target = output or results_file.with_name(default_name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -211,19 +210,6 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def gradebook_rows(results: list[SubmissionResult]) -> tuple[list[str], list[list[str]]]:
-    """CSV header and rows: id, score, max, percent, status, one column per test (its points)."""
-    test_ids = [t.id for t in results[0].tests] if results else []
-    header = ["student", "score", "max_score", "percent", "status", *test_ids]
-    rows = []
-    for result in results:
-        by_id = {t.id: t for t in result.tests}
-        points = [f"{by_id[i].score:g}" if i in by_id else "" for i in test_ids]
-        scores = [f"{result.score:g}", f"{result.max_score:g}", f"{result.percent:g}"]
-        rows.append([spreadsheet_safe(result.submission), *scores, result.status, *points])
-    return header, rows
-
-
 def render_summary(results: list[SubmissionResult], report_names: dict[str, str]) -> str:
     """The class summary: histogram, pass rate per test (hardest first), statuses, slowest, links."""
     buckets = [0] * 10
@@ -264,28 +250,3 @@ def render_summary(results: list[SubmissionResult], report_names: dict[str, str]
 
 
 STATUS_ORDER = ("passed", "failed", "error", "timeout", "resource_limit", "tampered", "infra_error")
-
-
-def write_batch(results: list[SubmissionResult], folder: Path) -> dict[str, Path]:
-    """Write ``results.jsonl``, ``gradebook.csv``, ``summary.html`` and one report per student."""
-    folder.mkdir(parents=True, exist_ok=True)
-    reports = folder / "reports"
-    reports.mkdir(exist_ok=True)
-    names: dict[str, str] = {}
-    for result in results:
-        name = safe_name(result.submission)
-        while name in names.values():
-            name += "_"
-        names[result.submission] = name
-        (reports / f"{name}.html").write_text(render_html(result), encoding="utf-8")
-    jsonl = folder / "results.jsonl"
-    jsonl.write_text("".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in results), encoding="utf-8")
-    header, rows = gradebook_rows(results)
-    gradebook = folder / "gradebook.csv"
-    with gradebook.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    summary = folder / "summary.html"
-    summary.write_text(render_summary(results, names), encoding="utf-8")
-    return {"results": jsonl, "gradebook": gradebook, "summary": summary, "reports": reports}
