@@ -413,7 +413,13 @@ def report(results_file: Path, fmt: str, assignment: str | None, output: Path | 
     result = load_results(results_file)
     default_name, render = FORMATS[fmt]
     target = output or results_file.with_name(default_name)
-    target.write_text(render(result), encoding="utf-8")
+    if fmt == "exercism":
+        from .exercism import course_task_ids
+        from .render import render_exercism
+
+        target.write_text(render_exercism(result, course_task_ids(Path.cwd(), result.exercise)), encoding="utf-8")
+    else:
+        target.write_text(render(result), encoding="utf-8")
     console.print(f"wrote {target}")
 
 

@@ -6,7 +6,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -160,23 +160,33 @@ def render_gradescope(result: SubmissionResult) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_exercism(result: SubmissionResult) -> str:
-    """Exercism's test-runner ``results.json`` (version 3); ``test_code`` carries the hint, not
-    source, and a hidden test shows only its name and status."""
+def render_exercism(result: SubmissionResult, tasks: Mapping[str, int] | None = None) -> str:
+    """Exercism's test-runner ``results.json`` (version 3). ``test_code`` names the test, never its
+    source; a failed test's hint goes in its ``message``; a hidden test shows only its name and
+    status; output is cut at 500 characters with the interface's notice; ``task_id`` comes from
+    ``tasks`` (test id -> task number, see :mod:`runner.exercism`)."""
+    from .exercism import MESSAGE_LIMIT, limited_output
+
     status = {"passed": "pass", "failed": "fail"}.get(result.status, "error")
     data: dict[str, object] = {"version": 3, "status": status}
     if status == "error":
-        data["message"] = result.message
-    data["tests"] = [
-        {
+        data["message"] = result.message[:MESSAGE_LIMIT]
+    tests = []
+    for test in result.tests:
+        entry: dict[str, object] = {
             "name": test.name,
-            "test_code": test.hint or test.name,
+            "test_code": test.name,
             "status": {"passed": "pass", "failed": "fail", "timeout": "fail", "skipped": "fail"}.get(test.status, "error"),
-            **({"message": test_feedback(test)[:65535]} if test.status != "passed" and not test.hidden else {}),
-            **({"output": test.output[:500]} if test.output and not test.hidden else {}),
         }
-        for test in result.tests
-    ]
+        if test.status != "passed" and not test.hidden:
+            entry["message"] = "\n\n".join(p for p in (test.message.strip(), test.hint and f"Hint: {test.hint}") if p)
+            entry["message"] = str(entry["message"])[:MESSAGE_LIMIT] or test.status
+        if test.output and not test.hidden:
+            entry["output"] = limited_output(test.output)
+        if tasks and test.id in tasks:
+            entry["task_id"] = tasks[test.id]
+        tests.append(entry)
+    data["tests"] = tests
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -96,7 +96,7 @@ def test_markdown_lists_failures_with_hints(sqlalchemy_exercise: Exercise) -> No
 
 GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "visibility", "stdout_visibility", "tests"}
 GRADESCOPE_TEST = {"name", "name_format", "number", "score", "max_score", "status", "output", "output_format", "visibility"}
-EXERCISM_TEST = {"name", "test_code", "status", "message", "output"}
+EXERCISM_TEST = {"name", "test_code", "status", "message", "output", "task_id"}
 
 
 def test_gradescope_fields(sqlalchemy_exercise: Exercise) -> None:
