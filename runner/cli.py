@@ -19,7 +19,7 @@ from rich.table import Table
 from . import __version__
 from .distributed import DEFAULT_VISIBILITY_S
 from .errors import GraderError, SandboxUnavailable, UsageError
-from .exercise import Exercise, all_exercises, exercise_path, find_root, load_exercise
+from .exercise import GRADERS_ENV, Exercise, all_exercises, exercise_path, find_root, load_exercise, use_graders
 from .grading import VerifyRow, grade_folder, verify_exercise
 from .lms import BATCH_FORMATS
 from .render import FORMATS, STATUS_LABELS, write_reports
@@ -136,7 +136,10 @@ class GradeGroup(click.Group):
 
 @click.group(cls=GradeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grade")
-def main() -> None:
+@click.option("--graders", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help=f"Hidden suites kept outside the course repository (DIR/NN_topic/tests); also ${GRADERS_ENV}.")  # fmt: skip
+@reports_errors
+def main(graders: Path | None) -> None:
     """Grade Python back-end roadmap exercises in a sandbox.
 
     \b
@@ -147,7 +150,10 @@ def main() -> None:
     grade verify [NN_topic ...]   check the curriculum: reference 100 %, starter and mutants below
     grade sandbox build|check     build the sandbox image; diagnose the engine
     grade report RESULTS.json     re-render saved results (results.jsonl: gradebook, canvas, moodle)
+    grade export gradescope NN    Gradescope's autograder.zip for an exercise
     """
+    if graders is not None:
+        use_graders(graders)
 
 
 backend_option = click.option(
@@ -421,6 +427,24 @@ def report(results_file: Path, fmt: str, assignment: str | None, output: Path | 
     else:
         target.write_text(render(result), encoding="utf-8")
     console.print(f"wrote {target}")
+
+
+@main.group("export")
+def export_group() -> None:
+    """Make what another platform runs: a Classroom student template, a Gradescope autograder."""
+
+
+@export_group.command("template")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--title", default="Python back-end roadmap", show_default=True, help="The template README's title.")
+@reports_errors
+def export_template(out: Path, title: str) -> None:
+    """Make the student template (exercises/, the workflow, a README; no graders/) in OUT."""
+    from .classroom import WORKFLOW, make_template
+
+    written = make_template(find_root(Path.cwd()), out, title)
+    console.print(f"wrote {len(written)} files to {escape(str(out))}: exercises/, {WORKFLOW}, README.md")
+    console.print("no hidden suite, reference or mutant is in it; see docs/classroom.md for the two repositories")
 
 
 @main.group("sandbox")
