@@ -447,6 +447,29 @@ def export_template(out: Path, title: str) -> None:
     console.print("no hidden suite, reference or mutant is in it; see docs/classroom.md for the two repositories")
 
 
+@export_group.command("gradescope")
+@click.argument("exercise_id")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Where to write (default: reports/NN_topic/autograder.zip)."
+)
+@click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              default="hidden", show_default=True, help="Gradescope visibility of tests marked hidden=True.")  # fmt: skip
+@reports_errors
+def export_gradescope(exercise_id: str, output: Path | None, hidden_visibility: str) -> None:
+    """Gradescope's autograder.zip for EXERCISE_ID: setup.sh, run_autograder, the runner, the hidden suite."""
+    from .gradescope import VISIBILITIES, build_autograder
+
+    root = find_root(Path.cwd())
+    exercise = load_exercise(exercise_path(root, exercise_id))
+    target = output or Path("reports") / exercise.id / "autograder.zip"
+    visibility = next(v for v in VISIBILITIES if v == hidden_visibility)
+    members = build_autograder(root, exercise, target, visibility)
+    console.print(f"wrote {escape(str(target))}: {len(members)} files; upload it as the assignment's autograder")
+    hidden = sum(t.hidden for t in exercise.tests)
+    if hidden and visibility != "visible":
+        console.print(f"{hidden} tests are hidden ({visibility}): Gradescope hides the student's total while they are")
+
+
 @main.group("sandbox")
 def sandbox_group() -> None:
     """Build the sandbox image or diagnose the engine."""
