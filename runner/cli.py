@@ -129,8 +129,11 @@ class GradeGroup(click.Group):
     """``grade EXERCISE_DIR`` grades; ``grade COMMAND`` runs a subcommand."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and not args[0].startswith("-") and args[0] not in self.commands:
-            args = ["exercise", *args]
+        at = 0
+        while at < len(args) and args[at].startswith("-"):
+            at += 2 if args[at] == "--graders" else 1  # the group's only option with a value
+        if at < len(args) and args[at] not in self.commands:
+            args = [*args[:at], "exercise", *args[at:]]
         return super().parse_args(ctx, args)
 
 

@@ -64,13 +64,14 @@ UPSTREAM_XSD_MEMBER = "pytest-8.3.4/testing/example_scripts/junit-10.xsd"
 
 
 @pytest.fixture(scope="session")
-def junit_xsd(request: pytest.FixtureRequest) -> Path:
+def junit_xsd(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path to the upstream junit-10.xsd; skips offline (fails when ``CI`` is set)."""
     import subprocess
     import sys
     import tarfile
 
-    folder = Path(request.config.cache.mkdir("upstream-junit-xsd"))
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    folder = Path(cache.mkdir("upstream-junit-xsd")) if cache is not None else tmp_path_factory.mktemp("junit-xsd")
     target = folder / "junit-10.xsd"
     if target.is_file():
         return target

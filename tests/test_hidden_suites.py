@@ -79,3 +79,12 @@ def test_template_refuses_the_course_folder(two_repos: tuple[Path, Path], monkey
     monkeypatch.chdir(graders.parent)
     inside = CliRunner().invoke(cli.main, ["export", "template", "student-template"])
     assert inside.exit_code == 2 and "inside the course repository" in inside.output
+
+
+def test_graders_option_before_an_exercise_folder(two_repos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    student, graders = two_repos
+    monkeypatch.chdir(student)
+    sandbox = half_failing_sandbox(student.parent / "course")
+    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: sandbox)
+    run = CliRunner().invoke(cli.main, ["--graders", str(graders), "exercises/04_sqlalchemy"])
+    assert run.exit_code == 1 and len(sandbox.requests) == 1, run.output
