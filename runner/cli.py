@@ -17,9 +17,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .classroom import WORKFLOW, make_template
 from .distributed import DEFAULT_VISIBILITY_S
 from .errors import GraderError, SandboxUnavailable, UsageError
 from .exercise import GRADERS_ENV, Exercise, all_exercises, exercise_path, find_root, load_exercise, use_graders
+from .gradescope import VISIBILITIES, Visibility, build_autograder
 from .grading import VerifyRow, grade_folder, verify_exercise
 from .lms import BATCH_FORMATS
 from .render import FORMATS, STATUS_LABELS, write_reports
@@ -153,7 +155,7 @@ def main(graders: Path | None) -> None:
     grade verify [NN_topic ...]   check the curriculum: reference 100 %, starter and mutants below
     grade sandbox build|check     build the sandbox image; diagnose the engine
     grade report RESULTS.json     re-render saved results (results.jsonl: gradebook, canvas, moodle)
-    grade export gradescope NN    Gradescope's autograder.zip for an exercise
+    grade export template|gradescope  the student template; Gradescope's autograder.zip
     """
     if graders is not None:
         use_graders(graders)
@@ -401,35 +403,16 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
 @main.command("report")
 @click.argument("results_file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice([*sorted(FORMATS), *BATCH_FORMATS]), default="html", show_default=True,
-              help="One result (results.json): html, junit, md, gradescope, exercism. "
-                   "A batch (results.jsonl): gradebook, canvas, moodle, summary.")  # fmt: skip
+              help="results.json: html junit md gradescope exercism; .jsonl: gradebook canvas moodle summary")  # fmt: skip
 @click.option("--assignment", help="canvas, moodle: the grade column's name (Canvas: 'Title (assignment id)' updates it).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write (default: beside RESULTS_FILE).")
 @reports_errors
 def report(results_file: Path, fmt: str, assignment: str | None, output: Path | None) -> None:
     """Re-render saved results in another format; runs no code and needs no Docker."""
-    from .lms import render_batch
-    from .results import load_results_lines
+    from .lms import rerender
 
-    if fmt in BATCH_FORMATS:
-        results = load_results_lines(results_file) if results_file.suffix == ".jsonl" else [load_results(results_file)]
-        target = output or results_file.with_name(BATCH_FORMATS[fmt])
-        target.write_text(render_batch(results, fmt, assignment), encoding="utf-8", newline="")
-        console.print(f"wrote {target} ({len(results)} results)")
-        return
-    if results_file.suffix == ".jsonl":
-        raise UsageError(f"{results_file} holds a batch: use --format {', '.join(BATCH_FORMATS)}, or pass one results.json")
-    result = load_results(results_file)
-    default_name, render = FORMATS[fmt]
-    target = output or results_file.with_name(default_name)
-    if fmt == "exercism":
-        from .exercism import course_task_ids
-        from .render import render_exercism
-
-        target.write_text(render_exercism(result, course_task_ids(Path.cwd(), result.exercise)), encoding="utf-8")
-    else:
-        target.write_text(render(result), encoding="utf-8")
-    console.print(f"wrote {target}")
+    target, count = rerender(results_file, fmt, output, assignment, Path.cwd())
+    console.print(f"wrote {escape(str(target))} ({count} results)")
 
 
 @main.group("export")
@@ -439,38 +422,26 @@ def export_group() -> None:
 
 @export_group.command("template")
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--title", default="Python back-end roadmap", show_default=True, help="The template README's title.")
 @reports_errors
-def export_template(out: Path, title: str) -> None:
+def export_template(out: Path) -> None:
     """Make the student template (exercises/, the workflow, a README; no graders/) in OUT."""
-    from .classroom import WORKFLOW, make_template
-
-    written = make_template(find_root(Path.cwd()), out, title)
-    console.print(f"wrote {len(written)} files to {escape(str(out))}: exercises/, {WORKFLOW}, README.md")
-    console.print("no hidden suite, reference or mutant is in it; see docs/classroom.md for the two repositories")
+    written = make_template(find_root(Path.cwd()), out)
+    console.print(f"wrote {len(written)} files to {escape(str(out))}: exercises/, {WORKFLOW}, README.md; no graders/")
 
 
 @export_group.command("gradescope")
 @click.argument("exercise_id")
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="Where to write (default: reports/NN_topic/autograder.zip)."
-)
-@click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
-              default="hidden", show_default=True, help="Gradescope visibility of tests marked hidden=True.")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Default: reports/NN_topic/autograder.zip.")
+@click.option("--hidden-visibility", type=click.Choice(VISIBILITIES), default="hidden", show_default=True,
+              help="Gradescope visibility of tests marked hidden=True (hidden also hides the total).")  # fmt: skip
 @reports_errors
-def export_gradescope(exercise_id: str, output: Path | None, hidden_visibility: str) -> None:
+def export_gradescope(exercise_id: str, output: Path | None, hidden_visibility: Visibility) -> None:
     """Gradescope's autograder.zip for EXERCISE_ID: setup.sh, run_autograder, the runner, the hidden suite."""
-    from .gradescope import VISIBILITIES, build_autograder
-
     root = find_root(Path.cwd())
     exercise = load_exercise(exercise_path(root, exercise_id))
     target = output or Path("reports") / exercise.id / "autograder.zip"
-    visibility = next(v for v in VISIBILITIES if v == hidden_visibility)
-    members = build_autograder(root, exercise, target, visibility)
+    members = build_autograder(root, exercise, target, hidden_visibility)
     console.print(f"wrote {escape(str(target))}: {len(members)} files; upload it as the assignment's autograder")
-    hidden = sum(t.hidden for t in exercise.tests)
-    if hidden and visibility != "visible":
-        console.print(f"{hidden} tests are hidden ({visibility}): Gradescope hides the student's total while they are")
 
 
 @main.group("sandbox")

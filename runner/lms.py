@@ -160,3 +160,28 @@ def write_batch(results: list[SubmissionResult], folder: Path) -> dict[str, Path
         paths[fmt] = folder / BATCH_FORMATS[fmt]
         paths[fmt].write_text(render_batch(results, fmt), encoding="utf-8", newline="")
     return paths
+
+
+def rerender(results_file: Path, fmt: str, output: Path | None, assignment: str | None, course: Path) -> tuple[Path, int]:
+    """``grade report``: re-render a saved ``results.json`` or a batch's ``results.jsonl`` as ``fmt``
+    beside it (or at ``output``); Exercism task ids come from the course at or above ``course`` when
+    there is one. Returns the file written and how many results it holds. Runs no code."""
+    from .errors import UsageError
+    from .exercism import course_task_ids
+    from .render import FORMATS, render_exercism
+    from .results import load_results, load_results_lines
+
+    batch_format = next((f for f in BATCH_FORMATS if f == fmt), None)
+    if batch_format is not None:
+        results = load_results_lines(results_file) if results_file.suffix == ".jsonl" else [load_results(results_file)]
+        target = output or results_file.with_name(BATCH_FORMATS[batch_format])
+        target.write_text(render_batch(results, batch_format, assignment), encoding="utf-8", newline="")
+        return target, len(results)
+    if results_file.suffix == ".jsonl":
+        raise UsageError(f"{results_file} holds a batch: use --format {', '.join(BATCH_FORMATS)}, or pass one results.json")
+    result = load_results(results_file)
+    default_name, render = FORMATS[fmt]
+    target = output or results_file.with_name(default_name)
+    text = render_exercism(result, course_task_ids(course, result.exercise)) if fmt == "exercism" else render(result)
+    target.write_text(text, encoding="utf-8")
+    return target, 1
