@@ -20,8 +20,8 @@ from pathlib import Path
 
 from .errors import UsageError
 from .exercise import Exercise
-from .render import markdown_text, render_markdown
-from .results import SubmissionResult
+from .render import markdown_text, render_markdown, test_feedback
+from .results import SubmissionResult, TestResult
 
 
 def git(root: Path, *args: str) -> str:
@@ -70,12 +70,16 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+MAX_ANNOTATIONS = 10
+"""GitHub shows at most 10 ``::error`` annotations per step; more are dropped silently."""
+
+
 def error_annotations(result: SubmissionResult, folder: str) -> list[str]:
-    """One ``::error`` per test that did not pass, at the student's file and line when known."""
+    """One ``::error`` per test that did not pass, at the student's file and line when known; at most
+    :data:`MAX_ANNOTATIONS` of them, then one ``::notice`` that counts the rest."""
     lines = []
-    for test in result.tests:
-        if test.status == "passed":
-            continue
+    failing = [t for t in result.tests if t.status != "passed"]
+    for test in failing[:MAX_ANNOTATIONS]:
         props = [f"title={escape_property(f'{result.exercise}: {test.name} ({test.status})')}"]
         if test.location is not None:
             props.insert(0, f"file={escape_property(f'{folder}/{test.location.file}')},line={test.location.line}")
@@ -83,6 +87,10 @@ def error_annotations(result: SubmissionResult, folder: str) -> list[str]:
         if test.hint:
             message += f" Hint: {test.hint}"
         lines.append(f"::error {','.join(props)}::{escape_data(message)}")
+    if len(failing) > MAX_ANNOTATIONS:
+        rest = len(failing) - MAX_ANNOTATIONS
+        title = escape_property(f"{result.exercise}: {rest} more tests did not pass")
+        lines.append(f"::notice title={title}::{escape_data(f'{rest} more: see the job summary or reports/junit.xml')}")
     return lines
 
 
@@ -128,29 +136,37 @@ def longest_backtick_run(text: str) -> int:
     return max((len(m) for m in re.findall(r"`+", text)), default=0)
 
 
+CLASSROOM_STATUS = {"passed": "pass", "failed": "fail", "timeout": "fail", "skipped": "fail"}
+"""Our test statuses in the reporter's terms (anything else is ``error``)."""
+
+
+def classroom_test(result: SubmissionResult, test: TestResult) -> dict[str, object]:
+    """One test as the reporter reads it. Its console prints ``test_code`` under each test and the
+    ``message`` only for errors, so a test that did not pass carries what to fix in both; a passed
+    or hidden test carries none (hidden tests show their name and status only)."""
+    feedback = "" if test.status == "passed" or test.hidden else test_feedback(test)[:1000]
+    return {
+        "name": f"{result.exercise}: {test.name}",
+        "status": CLASSROOM_STATUS.get(test.status, "error"),
+        "message": feedback,
+        "test_code": feedback,
+        "filename": test.location.file if test.location and not test.hidden else "",
+        "line_no": test.location.line if test.location and not test.hidden else 0,
+        "execution_time": f"{test.duration_s:.2f}s",
+        "score": test.score,
+    }
+
+
 def classroom_result(results: list[SubmissionResult]) -> str:
-    """The base64 JSON that GitHub Classroom's autograding reporter reads from the ``result`` output."""
-    tests = []
-    for result in results:
-        for test in result.tests:
-            tests.append(
-                {
-                    "name": f"{result.exercise}: {test.name}",
-                    "status": {"passed": "pass", "failed": "fail", "timeout": "fail"}.get(test.status, "error"),
-                    "message": test.message[:1000] if test.status != "passed" else "",
-                    "test_code": test.hint,
-                    "filename": test.location.file if test.location else "",
-                    "line_no": test.location.line if test.location else 0,
-                    "execution_time": f"{test.duration_s:.2f}s",
-                    "score": test.score,
-                }
-            )
-    passed = all(r.status == "passed" for r in results)
+    """The base64 JSON that GitHub Classroom's autograding reporter reads from the ``result`` output.
+
+    Classroom records the sum of the tests' ``score`` over ``max_score``, which is our total.
+    """
     data = {
         "version": 1,
-        "status": "pass" if passed else "fail",
+        "status": "pass" if all(r.status == "passed" for r in results) else "fail",
         "max_score": sum(r.max_score for r in results),
-        "tests": tests,
+        "tests": [classroom_test(result, test) for result in results for test in result.tests],
     }
     return base64.b64encode(json.dumps(data, allow_nan=False).encode()).decode()
 

@@ -18,12 +18,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .classroom import WORKFLOW, make_template
 from .distributed import DEFAULT_VISIBILITY_S
 from .errors import GraderError, SandboxUnavailable, UsageError
-from .exercise import Exercise, all_exercises, exercise_path, find_root, load_exercise
+from .exercise import GRADERS_ENV, Exercise, all_exercises, exercise_path, find_root, load_exercise, use_graders
+from .gradescope import VISIBILITIES, Visibility, build_autograder
 from .grading import VerifyRow, grade_folder, verify_exercise
+from .lms import BATCH_FORMATS
 from .render import FORMATS, STATUS_LABELS, write_reports
-from .results import SubmissionResult, load_results
+from .results import SubmissionResult, load_results, write_atomic
 from .sandbox import Sandbox
 from .untrusted import clean_text
 
@@ -137,14 +140,20 @@ class GradeGroup(click.Group):
     """``grade EXERCISE_DIR`` grades; ``grade COMMAND`` runs a subcommand."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and not args[0].startswith("-") and args[0] not in self.commands:
-            args = ["exercise", *args]
+        at = 0
+        while at < len(args) and args[at].startswith("-"):
+            at += 2 if args[at] == "--graders" else 1  # the group's only option with a value
+        if at < len(args) and args[at] not in self.commands:
+            args = [*args[:at], "exercise", *args[at:]]
         return super().parse_args(ctx, args)
 
 
 @click.group(cls=GradeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grade")
-def main() -> None:
+@click.option("--graders", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help=f"Hidden suites kept outside the course repository (DIR/NN_topic/tests); also ${GRADERS_ENV}.")  # fmt: skip
+@reports_errors
+def main(graders: Path | None) -> None:
     """Grade Python back-end roadmap exercises in a sandbox.
 
     \b
@@ -154,8 +163,11 @@ def main() -> None:
     grade list                    the exercises and your last scores
     grade verify [NN_topic ...]   check the curriculum: reference 100 %, starter and mutants below
     grade sandbox build|check     build the sandbox image; diagnose the engine
-    grade report RESULTS.json     re-render saved results
+    grade report RESULTS.json     re-render saved results (results.jsonl: gradebook, canvas, moodle)
+    grade export template|gradescope  the student template; Gradescope's autograder.zip
     """
+    if graders is not None:
+        use_graders(graders)
 
 
 backend_option = click.option(
@@ -207,7 +219,7 @@ def batch(
 ) -> None:  # fmt: skip
     """Grade every submission in SUBMISSIONS (sub-folders, .zip files or single files)."""
     from .batch import BatchEntry, BatchProgress, ResultCache, discover, grade_batch
-    from .render import write_batch
+    from .lms import write_batch
 
     root = find_root(Path.cwd())
     exercise = load_exercise(exercise_path(root, exercise_id))
@@ -330,7 +342,7 @@ def ci(base: str | None, grade_all: bool, fail_under: float | None, reports_dir:
                     console.print(f"--- output of {exercise.id}: {shown(test.name)}")
                     console.print(shown(test.output), soft_wrap=True)
     junit = reports_dir / "junit.xml"
-    junit.write_text(render_junit_suites(results), encoding="utf-8")
+    write_atomic(junit, render_junit_suites(results))
     write_outputs(results, os.environ.get("GITHUB_STEP_SUMMARY"), os.environ.get("GITHUB_OUTPUT"))
     score = sum(r.score for r in results)
     total = sum(r.max_score for r in results)
@@ -416,16 +428,46 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
 
 @main.command("report")
 @click.argument("results_file", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="html", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write (default: beside RESULTS.json).")
+@click.option("--format", "fmt", type=click.Choice([*sorted(FORMATS), *BATCH_FORMATS]), default="html", show_default=True,
+              help="results.json: html junit md gradescope exercism; .jsonl: gradebook canvas moodle summary")  # fmt: skip
+@click.option("--assignment", help="canvas, moodle: the grade column's name (Canvas: 'Title (assignment id)' updates it).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write (default: beside RESULTS_FILE).")
 @reports_errors
-def report(results_file: Path, fmt: str, output: Path | None) -> None:
-    """Re-render saved results in another format; runs no code."""
-    result = load_results(results_file)
-    default_name, render = FORMATS[fmt]
-    target = output or results_file.with_name(default_name)
-    target.write_text(render(result), encoding="utf-8")
-    console.print(f"wrote {target}")
+def report(results_file: Path, fmt: str, assignment: str | None, output: Path | None) -> None:
+    """Re-render saved results in another format; runs no code and needs no Docker."""
+    from .lms import rerender
+
+    target, count = rerender(results_file, fmt, output, assignment, Path.cwd())
+    console.print(f"wrote {escape(str(target))} ({count} results)")
+
+
+@main.group("export")
+def export_group() -> None:
+    """Make what another platform runs: a Classroom student template, a Gradescope autograder."""
+
+
+@export_group.command("template")
+@click.argument("out", type=click.Path(path_type=Path))
+@reports_errors
+def export_template(out: Path) -> None:
+    """Make the student template (exercises/, the workflow, a README; no graders/) in OUT."""
+    written = make_template(find_root(Path.cwd()), out)
+    console.print(f"wrote {len(written)} files to {escape(str(out))}: exercises/, {WORKFLOW}, README.md; no graders/")
+
+
+@export_group.command("gradescope")
+@click.argument("exercise_id")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Default: reports/NN_topic/autograder.zip.")
+@click.option("--hidden-visibility", type=click.Choice(VISIBILITIES), default="hidden", show_default=True,
+              help="Gradescope visibility of tests marked hidden=True (hidden also hides the total).")  # fmt: skip
+@reports_errors
+def export_gradescope(exercise_id: str, output: Path | None, hidden_visibility: Visibility) -> None:
+    """Gradescope's autograder.zip for EXERCISE_ID: setup.sh, run_autograder, the runner, the hidden suite."""
+    root = find_root(Path.cwd())
+    exercise = load_exercise(exercise_path(root, exercise_id))
+    target = output or Path("reports") / exercise.id / "autograder.zip"
+    members = build_autograder(root, exercise, target, hidden_visibility)
+    console.print(f"wrote {escape(str(target))}: {len(members)} files; upload it as the assignment's autograder")
 
 
 @main.group("sandbox")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -123,12 +124,37 @@ def tree_hash(files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
+GRADERS_ENV = "GRADE_GRADERS"
+"""Names a folder of hidden suites (``<dir>/NN_topic/tests``) kept outside the course repository."""
+
+
+def graders_dir() -> Path | None:
+    """The hidden suites' folder named by :data:`GRADERS_ENV`, if any; it must exist."""
+    named = os.environ.get(GRADERS_ENV)
+    if not named:
+        return None
+    folder = Path(named).expanduser().resolve()
+    if not folder.is_dir():
+        raise ExerciseError(f"{GRADERS_ENV}={named} is not a folder of hidden suites (graders/NN_topic/tests)")
+    return folder
+
+
+def use_graders(folder: Path) -> None:
+    """Look for hidden suites in ``folder`` first (``grade --graders DIR``), here and in child processes."""
+    if not folder.is_dir():
+        raise ExerciseError(f"--graders {folder} is not a folder of hidden suites (graders/NN_topic/tests)")
+    os.environ[GRADERS_ENV] = str(folder.resolve())
+
+
 def find_root(start: Path) -> Path:
-    """The curriculum root: the nearest folder at or above ``start`` holding exercises/ and graders/."""
+    """The curriculum root: the nearest folder at or above ``start`` holding exercises/ and graders/
+    (exercises/ alone when the hidden suites live elsewhere, see :func:`graders_dir`)."""
+    elsewhere = graders_dir() is not None
     for folder in [start.resolve(), *start.resolve().parents]:
-        if (folder / "exercises").is_dir() and (folder / "graders").is_dir():
+        if (folder / "exercises").is_dir() and (elsewhere or (folder / "graders").is_dir()):
             return folder
-    raise ExerciseError(f"no exercises/ and graders/ folders at or above {start}: run grade from the course repository")
+    where = "exercises/" if elsewhere else "exercises/ and graders/ folders"
+    raise ExerciseError(f"no {where} at or above {start}: run grade from the course repository")
 
 
 def exercise_path(root: Path, ident: str) -> Path:
@@ -187,8 +213,13 @@ def load_exercise(path: Path) -> Exercise:
 
 
 def find_grader(path: Path, ident: str, needs: str = "tests") -> Path:
-    """``graders/<id>`` beside the exercise's ``exercises/`` folder, else in the current course root."""
-    candidates = [path.parent.parent / "graders" / ident]
+    """The exercise's hidden grader: ``<GRADE_GRADERS>/<id>`` when set, else ``graders/<id>`` beside
+    the exercise's ``exercises/`` folder, else in the current course root."""
+    candidates = []
+    elsewhere = graders_dir()
+    if elsewhere is not None:
+        candidates.append(elsewhere / ident)
+    candidates.append(path.parent.parent / "graders" / ident)
     with contextlib.suppress(ExerciseError):
         candidates.append(find_root(Path.cwd()) / "graders" / ident)
     for grader in candidates:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -46,7 +44,7 @@ def render_html(result: SubmissionResult) -> str:
 
 
 def render_junit(result: SubmissionResult) -> str:
-    """JUnit XML: one testsuite for the exercise, one testcase per test, points as properties."""
+    """JUnit XML: one testsuite for the exercise, one testcase per test, points as suite properties."""
     return render_junit_suites([result])
 
 
@@ -56,7 +54,8 @@ def xml_text(text: object) -> str:
 
 
 def render_junit_suites(results: list[SubmissionResult]) -> str:
-    """JUnit XML with one testsuite per result."""
+    """JUnit XML with one testsuite per result, valid against the upstream junit-10.xsd
+    (Jenkins/Surefire's schema, as pytest ships it): no ``<properties>`` inside a testcase."""
     suites = ET.Element("testsuites", name="grade", tests=str(sum(len(r.tests) for r in results)))
     for result in results:
         junit_suite(suites, result)
@@ -64,7 +63,13 @@ def render_junit_suites(results: list[SubmissionResult]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
+def junit_points_property(test_id: str) -> str:
+    """The testsuite property that holds one test's points as ``score/max_score``."""
+    return f"points:{test_id}"
+
+
 def junit_suite(parent: ET.Element, result: SubmissionResult) -> None:
+    """One testsuite: the score and each test's points as suite properties, then the testcases."""
     counts = {s: sum(t.status == s for t in result.tests) for s in ("failed", "error", "timeout", "skipped")}
     suite = ET.SubElement(
         parent,
@@ -82,11 +87,11 @@ def junit_suite(parent: ET.Element, result: SubmissionResult) -> None:
                        ("submission", result.submission)):  # fmt: skip
         ET.SubElement(props, "property", name=key, value=xml_text(value))
     for test in result.tests:
+        points = f"{test.score:g}/{test.max_score:g}"
+        ET.SubElement(props, "property", name=xml_text(junit_points_property(test.id)), value=points)
+    for test in result.tests:
         case = ET.SubElement(suite, "testcase", classname=xml_text(result.exercise), name=xml_text(test.id),
                              time=f"{test.duration_s:.3f}")  # fmt: skip
-        case_props = ET.SubElement(case, "properties")
-        ET.SubElement(case_props, "property", name="score", value=f"{test.score:g}")
-        ET.SubElement(case_props, "property", name="max_score", value=f"{test.max_score:g}")
         detail = test.message + (f"\nHint: {test.hint}" if test.hint else "")
         first = test.message.splitlines()[0][:200] if test.message else test.status
         if test.status in ("failed", "timeout"):
@@ -171,23 +176,33 @@ def render_gradescope(result: SubmissionResult) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def render_exercism(result: SubmissionResult) -> str:
-    """Exercism's test-runner ``results.json`` (version 3); ``test_code`` carries the hint, not
-    source, and a hidden test shows only its name and status."""
+def render_exercism(result: SubmissionResult, tasks: Mapping[str, int] | None = None) -> str:
+    """Exercism's test-runner ``results.json`` (version 3). ``test_code`` names the test, never its
+    source; a failed test's hint goes in its ``message``; a hidden test shows only its name and
+    status; output is cut at 500 characters with the interface's notice; ``task_id`` comes from
+    ``tasks`` (test id -> task number, see :mod:`runner.exercism`)."""
+    from .exercism import MESSAGE_LIMIT, limited_output
+
     status = {"passed": "pass", "failed": "fail"}.get(result.status, "error")
     data: dict[str, object] = {"version": 3, "status": status}
     if status == "error":
-        data["message"] = result.message
-    data["tests"] = [
-        {
+        data["message"] = result.message[:MESSAGE_LIMIT]
+    tests = []
+    for test in result.tests:
+        entry: dict[str, object] = {
             "name": test.name,
-            "test_code": test.hint or test.name,
+            "test_code": test.name,
             "status": {"passed": "pass", "failed": "fail", "timeout": "fail", "skipped": "fail"}.get(test.status, "error"),
-            **({"message": test_feedback(test)[:65535]} if test.status != "passed" and not test.hidden else {}),
-            **({"output": test.output[:500]} if test.output and not test.hidden else {}),
         }
-        for test in result.tests
-    ]
+        if test.status != "passed" and not test.hidden:
+            entry["message"] = "\n\n".join(p for p in (test.message.strip(), test.hint and f"Hint: {test.hint}") if p)
+            entry["message"] = str(entry["message"])[:MESSAGE_LIMIT] or test.status
+        if test.output and not test.hidden:
+            entry["output"] = limited_output(test.output)
+        if tasks and test.id in tasks:
+            entry["task_id"] = tasks[test.id]
+        tests.append(entry)
+    data["tests"] = tests
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -216,19 +231,6 @@ def safe_name(student: str) -> str:
 def spreadsheet_safe(text: str) -> str:
     """Keep a spreadsheet from reading a student-chosen id as a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def gradebook_rows(results: list[SubmissionResult]) -> tuple[list[str], list[list[str]]]:
-    """CSV header and rows: id, score, max, percent, status, one column per test (its points)."""
-    test_ids = [t.id for t in results[0].tests] if results else []
-    header = ["student", "score", "max_score", "percent", "status", *test_ids]
-    rows = []
-    for result in results:
-        by_id = {t.id: t for t in result.tests}
-        points = [f"{by_id[i].score:g}" if i in by_id else "" for i in test_ids]
-        scores = [f"{result.score:g}", f"{result.max_score:g}", f"{result.percent:g}"]
-        rows.append([spreadsheet_safe(result.submission), *scores, result.status, *points])
-    return header, rows
 
 
 def render_summary(results: list[SubmissionResult], report_names: dict[str, str]) -> str:
@@ -271,29 +273,3 @@ def render_summary(results: list[SubmissionResult], report_names: dict[str, str]
 
 
 STATUS_ORDER = ("passed", "failed", "error", "timeout", "resource_limit", "tampered", "infra_error")
-
-
-def write_batch(results: list[SubmissionResult], folder: Path) -> dict[str, Path]:
-    """Write ``results.jsonl``, ``gradebook.csv``, ``summary.html`` and one report per student.
-
-    Each file is written to a temporary name and renamed, so an interrupted run leaves whole files.
-    Student ids must be unique (the batch stage makes them so); a student's report file name is
-    the id made safe, with ``_`` added until it is unique.
-    """
-    reports = folder / "reports"
-    names: dict[str, str] = {}
-    for result in results:
-        name = safe_name(result.submission)
-        while name in names.values():
-            name += "_"
-        names[result.submission] = name
-        write_atomic(reports / f"{name}.html", render_html(result))
-    jsonl = write_atomic(folder / "results.jsonl", "".join(r.to_json(indent=None) + "\n" for r in results))
-    header, rows = gradebook_rows(results)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    gradebook = write_atomic(folder / "gradebook.csv", buffer.getvalue())
-    summary = write_atomic(folder / "summary.html", render_summary(results, names))
-    return {"results": jsonl, "gradebook": gradebook, "summary": summary, "reports": reports}

@@ -173,3 +173,27 @@ def load_results(path: Path) -> SubmissionResult:
         return SubmissionResult.from_dict(data)
     except ValueError as exc:
         raise UsageError(f"{path} is not a results.json of schema v{SCHEMA_VERSION}: {exc}") from None
+
+
+def load_results_lines(path: Path) -> list[SubmissionResult]:
+    """Read a batch's ``results.jsonl`` (one result per line); :class:`UsageError` names the bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UsageError(f"{path} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text: {exc}") from None
+    results = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            results.append(SubmissionResult.from_dict(data))
+        except ValueError as exc:
+            raise UsageError(f"{path}:{number} is not a result of schema v{SCHEMA_VERSION}: {exc}") from None
+    if not results:
+        raise UsageError(f"{path} holds no results")
+    return results

@@ -138,7 +138,8 @@ def test_cli_batch_writes_gradebook_summary_and_reports(
         rows = list(csv.DictReader(handle))
     assert [r["student"] for r in rows] == ["alice", "bob", "broken", "carol", "dave_4242", "empty", "essay"]
     assert rows[0]["percent"] == "100" and rows[1]["status"] == "failed"
-    assert len(rows[0]) == 5 + len(sqlalchemy_exercise.tests)
+    assert len(rows[0]) == 6 + len(sqlalchemy_exercise.tests)
+    assert rows[[r["student"] for r in rows].index("dave_4242")]["lms_user_id"] == "4242"
     lines = (out / "results.jsonl").read_text().splitlines()
     assert len(lines) == 7 and json.loads(lines[0])["schema_version"] == 1
     summary = (out / "summary.html").read_text()

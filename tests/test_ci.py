@@ -79,7 +79,7 @@ def test_grade_ci_grades_only_what_changed(course: Path, tmp_path: Path, monkeyp
     assert [s.get("name") for s in suites] == ["04_sqlalchemy"]
     cases = suites[0].findall("testcase")
     assert len(cases) >= 12 and sum(c.find("failure") is not None for c in cases) == 1
-    assert cases[0].find("properties/property[@name='max_score']") is not None
+    assert suites[0].find(f"properties/property[@name='points:{cases[0].get('name')}']") is not None
 
     errors = [line for line in result.output.splitlines() if line.startswith("::error ")]
     assert len(errors) == 1
@@ -127,3 +127,16 @@ def test_annotation_escaping_and_fences(sqlalchemy_exercise: Exercise) -> None:
     lines = fenced("::error::x\nplain")
     assert lines[0].startswith("::stop-commands::") and lines[-1] == f"::{lines[0].split('::')[2]}::"
     assert "| Exercise | Score | Status |" in step_summary([result])
+
+
+def test_annotations_are_capped_per_exercise(sqlalchemy_exercise: Exercise) -> None:
+    from runner.ci import MAX_ANNOTATIONS
+    from tests.test_results_render import sample
+
+    result = sample(sqlalchemy_exercise, failing=len(sqlalchemy_exercise.tests))
+    assert len(result.tests) > MAX_ANNOTATIONS + 1
+    lines = error_annotations(result, "exercises/04_sqlalchemy")
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error"] * MAX_ANNOTATIONS + ["::notice"]
+    assert f"{len(result.tests) - MAX_ANNOTATIONS} more tests did not pass" in lines[-1]
+    few = error_annotations(sample(sqlalchemy_exercise, failing=3), "exercises/04_sqlalchemy")
+    assert len(few) == 3 and all(line.startswith("::error ") for line in few)

@@ -84,8 +84,8 @@ def test_junit_counts_and_points(sqlalchemy_exercise: Exercise) -> None:
     cases = suite.findall("testcase")
     assert len(cases) == len(result.tests)
     assert len([c for c in cases if c.find("failure") is not None]) == 3
-    points = cases[0].find("properties/property[@name='max_score']")
-    assert points is not None and float(points.get("value", "0")) == result.tests[0].max_score
+    points = suite.find(f"properties/property[@name='points:{result.tests[0].id}']")
+    assert points is not None and points.get("value") == f"0/{result.tests[0].max_score:g}"
 
 
 def test_markdown_lists_failures_with_hints(sqlalchemy_exercise: Exercise) -> None:
@@ -99,7 +99,7 @@ def test_markdown_lists_failures_with_hints(sqlalchemy_exercise: Exercise) -> No
 
 GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "visibility", "stdout_visibility", "tests"}
 GRADESCOPE_TEST = {"name", "name_format", "number", "score", "max_score", "status", "output", "output_format", "visibility"}
-EXERCISM_TEST = {"name", "test_code", "status", "message", "output"}
+EXERCISM_TEST = {"name", "test_code", "status", "message", "output", "task_id"}
 
 
 def test_gradescope_fields(sqlalchemy_exercise: Exercise) -> None:
@@ -130,18 +130,24 @@ def test_exercism_v3_fields(sqlalchemy_exercise: Exercise) -> None:
             assert test["message"]
 
 
-def test_junit_validates_against_the_schema(sqlalchemy_exercise: Exercise, root: Path) -> None:
+def test_junit_validates_against_the_upstream_schema(sqlalchemy_exercise: Exercise, junit_xsd: Path) -> None:
     from lxml import etree
 
-    from runner.render import render_junit_suites
+    from runner.render import junit_points_property, render_junit_suites
 
-    schema = etree.XMLSchema(etree.parse(str(root / "tests" / "junit.xsd")))
+    schema = etree.XMLSchema(etree.parse(str(junit_xsd)))
     for failing in (0, 3):
         result = sample(sqlalchemy_exercise, failing=failing)
         document = etree.fromstring(render_junit_suites([result, result]).encode())
         assert schema.validate(document), schema.error_log
-    broken = etree.fromstring(b'<testsuites><testsuite name="x"><testcase/></testsuite></testsuites>')
-    assert not schema.validate(broken), "the schema must reject a testcase without a name"
+        suite = document.find("testsuite")
+        assert suite is not None
+        first = result.tests[0]
+        points = suite.find(f"properties/property[@name='{junit_points_property(first.id)}']")
+        assert points is not None and points.get("value") == f"{first.score:g}/{first.max_score:g}"
+    nested = b'<testsuites><testsuite name="x" tests="1" failures="0" errors="0"><testcase name="t">'
+    nested += b'<properties><property name="a" value="1"/></properties></testcase></testsuite></testsuites>'
+    assert not schema.validate(etree.fromstring(nested)), "upstream forbids properties inside a testcase"
 
 
 def test_hidden_tests_stay_hidden_in_lms_exports(sqlalchemy_exercise: Exercise) -> None:

@@ -27,7 +27,8 @@ from runner import cli
 from runner.ci import error_annotations, step_summary
 from runner.exercise import Exercise
 from runner.grading import grade_submission
-from runner.render import gradebook_rows, render_html, render_junit_suites, render_markdown, render_summary
+from runner.lms import canvas_table, gradebook_table, moodle_table, to_csv
+from runner.render import render_html, render_junit_suites, render_markdown, render_summary
 from runner.results import SubmissionResult
 from runner.sandbox import RunOutcome, RunRequest
 from runner.sandbox.fake import FakeSandbox, outcome
@@ -169,14 +170,12 @@ def test_every_renderer_survives_hostile_text(
     # GitHub's log: every annotation is one line.
     for result in results:
         for line in error_annotations(result, "exercises/x"):
-            assert line.startswith("::error ") and "\n" not in line and "\r" not in line
-    # Gradebook: one row per result, nothing a spreadsheet would run.
-    header, rows = gradebook_rows(results)
-    text_csv = io.StringIO()
-    csv.writer(text_csv).writerows([header, *rows])
-    read = list(csv.reader(io.StringIO(text_csv.getvalue())))
-    assert len(read) == 1 + len(results)
-    assert all(not row[0].startswith(("=", "+", "-", "@")) for row in read[1:])
+            assert line.startswith(("::error ", "::notice ")) and "\n" not in line and "\r" not in line
+    # Gradebooks (ours, Canvas, Moodle): one row per result, nothing a spreadsheet would run.
+    for table, extra in ((gradebook_table, 1), (canvas_table, 2), (moodle_table, 1)):
+        read = list(csv.reader(io.StringIO(to_csv(table(results)))))
+        assert len(read) == extra + len(results)
+        assert all(not cell.startswith(("=", "+", "-", "@")) for row in read[extra:] for cell in row if cell), read
 
 
 @given(value=st.one_of(hostile, numbers, st.none(), st.lists(st.integers())), limit=st.integers(0, 5000))

@@ -22,7 +22,8 @@ from markdown_it import MarkdownIt
 from runner import cli
 from runner.batch import discover, grade_batch
 from runner.grading import grade_folder
-from runner.render import render_junit_suites, write_batch, write_reports
+from runner.lms import write_batch
+from runner.render import render_junit_suites, write_reports
 from runner.sandbox.docker import DockerSandbox
 
 from ..harness_cases import GOOD, demo_exercise, module_submission, notebook_submission
