@@ -206,7 +206,7 @@ def test_fetch_all_rejects_a_limit_below_one(student: ModuleType, run: Runner) -
         assert probe.started == [], f"fetch_all with limit={limit} should not fetch anything, it fetched {probe.started!r}"
 
 
-@pytest.mark.points(1, hint="Let the failing fetch's own exception out: gather raises it, a TaskGroup wraps it in an ExceptionGroup.")
+@pytest.mark.points(1, hint="Let the fetch's own exception out: gather raises it, a TaskGroup wraps it in an ExceptionGroup.")
 def test_fetch_all_raises_a_failing_fetch_error(student: ModuleType, run: Runner, probe: Probe) -> None:
     failure = ConnectionError("bad: connection refused")
 
