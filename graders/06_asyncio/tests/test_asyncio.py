@@ -2,10 +2,14 @@
 
 Every scenario runs in a fresh event loop (the `run` fixture, see conftest.py) with fake jobs built
 on asyncio.sleep, so concurrency, timing and cancellation can be measured.
+
+PYTEST_DONT_REWRITE: a failed assert reports its own message only (what was expected, in the
+student's terms), without pytest's comparison dump.
 """
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from types import ModuleType
 from typing import Any, TypeVar
@@ -25,10 +29,12 @@ class Probe:
         self.started: list[object] = []
         self.finished: list[object] = []
         self.cancelled: list[object] = []
+        self.events: list[tuple[str, object]] = []  # ("start" | "finish", key), in the order they happened
 
     async def job(self, key: object, delay: float, result: object = None, error: Exception | None = None) -> Any:
         """Sleep `delay` seconds, then return `result` or raise `error`; a cancellation is recorded."""
         self.started.append(key)
+        self.events.append(("start", key))
         self.current += 1
         self.peak = max(self.peak, self.current)
         try:
@@ -39,6 +45,7 @@ class Probe:
         finally:
             self.current -= 1
         self.finished.append(key)
+        self.events.append(("finish", key))
         if error is not None:
             raise error
         return result
@@ -76,6 +83,28 @@ def pending_tasks() -> list[str]:
     return sorted(task.get_name() for task in asyncio.all_tasks() if task is not current and not task.done())
 
 
+def interpreter_wrapped(error: Exception) -> Exception:
+    """The exception a `raise` inside `except*` raised, as Python 3.11.4 and later raise it.
+
+    Before 3.11.4 (gh-103590) the interpreter itself wrapped a single exception raised in an
+    `except*` block in a bare ExceptionGroup('', [exc]) with no cause and no context, e.g. for
+    `except* Exception as group: raise group.exceptions[0] from None` around a TaskGroup. That
+    wrapping is not the student's doing, so it is undone here; any other group (a TaskGroup's own,
+    one the student built) is judged as it is.
+    """
+    if (
+        sys.version_info < (3, 11, 4)
+        and type(error) is ExceptionGroup
+        and error.message == ""
+        and len(error.exceptions) == 1
+        and error.__cause__ is None
+        and error.__context__ is None
+        and isinstance(error.exceptions[0], Exception)
+    ):
+        return error.exceptions[0]
+    return error
+
+
 def outcome(run: Runner, scenario: Coroutine[Any, Any, Any]) -> tuple[Any, Exception | None]:
     """(value, None) when the scenario returned, (None, exception) when it raised."""
     try:
@@ -83,7 +112,7 @@ def outcome(run: Runner, scenario: Coroutine[Any, Any, Any]) -> tuple[Any, Excep
     except AssertionError:  # the scenario never finished (see conftest.run_in_fresh_loop): say so as it is
         raise
     except Exception as exc:  # the test decides what was expected
-        return None, exc
+        return None, interpreter_wrapped(exc)
 
 
 def described(value: Any, error: Exception | None) -> str:
@@ -136,6 +165,25 @@ def test_fetch_all_takes_rounds_of_limit(student: ModuleType, run: Runner, probe
     )
 
 
+@pytest.mark.points(2, hint="Fixed batches wait for their slowest fetch: one semaphore over all fetches frees a slot at once.")
+def test_fetch_all_starts_the_next_fetch_when_one_finishes(student: ModuleType, run: Runner, probe: Probe) -> None:
+    delays = {"slow": 1.0, "quick1": 0.05, "quick2": 0.05, "quick3": 0.05}
+
+    async def scenario() -> Any:
+        return await student.fetch_all(list(delays), probe.fetcher(delays), 2)
+
+    got = run(scenario())
+    expected = [f"body of {url}" for url in delays]
+    assert got == expected, f"fetch_all(urls, fetch, 2) should return {expected!r}, got {got!r}"
+    slow_done = probe.events.index(("finish", "slow")) if ("finish", "slow") in probe.events else len(probe.events)
+    early = [key for kind, key in probe.events[:slow_done] if kind == "start" and key != "slow"]
+    assert early == ["quick1", "quick2", "quick3"], (
+        "fetch_all(['slow', 'quick1', 'quick2', 'quick3'], fetch, 2), where 'slow' takes 1 s and the others 0.05 s, "
+        "should start quick2 as soon as quick1 finishes, then quick3, all while 'slow' is still running; "
+        f"fetches started before 'slow' finished: {early!r}"
+    )
+
+
 @pytest.mark.points(1, hint="No urls: gather() of nothing is [] and fetch is never called.")
 def test_fetch_all_with_no_urls(student: ModuleType, run: Runner, probe: Probe) -> None:
     async def scenario() -> Any:
@@ -158,19 +206,22 @@ def test_fetch_all_rejects_a_limit_below_one(student: ModuleType, run: Runner) -
         assert probe.started == [], f"fetch_all with limit={limit} should not fetch anything, it fetched {probe.started!r}"
 
 
-@pytest.mark.points(1, hint="Let a failing fetch's exception propagate: asyncio.gather raises the first one.")
+@pytest.mark.points(1, hint="Let the fetch's own exception out: gather raises it, a TaskGroup wraps it in an ExceptionGroup.")
 def test_fetch_all_raises_a_failing_fetch_error(student: ModuleType, run: Runner, probe: Probe) -> None:
+    failure = ConnectionError("bad: connection refused")
+
     async def fetch(url: str) -> str:
         if url == "bad":
-            return await probe.job(url, 0.02, error=ConnectionError("bad: connection refused"))
+            return await probe.job(url, 0.02, error=failure)
         return await probe.job(url, 0.05, result=url)
 
     async def scenario() -> Any:
         return await student.fetch_all(["good", "bad", "fine"], fetch, 2)
 
     value, error = outcome(run, scenario())
-    assert isinstance(error, ConnectionError) and "connection refused" in str(error), (
-        f"fetch_all should raise the ConnectionError('bad: connection refused') of the failing fetch, {described(value, error)}"
+    assert error is failure, (
+        "fetch_all should raise the very ConnectionError('bad: connection refused') of the failing fetch "
+        f"(not a copy, not a group holding it), {described(value, error)}"
     )
 
 
@@ -265,6 +316,10 @@ def test_run_all_raises_batch_error_with_positions(student: ModuleType, run: Run
     value, error = outcome(run, scenario())
     assert isinstance(error, student.BatchError), (
         f"run_all should raise BatchError when 2 of 4 awaitables fail, {described(value, error)}"
+    )
+    assert str(error) == "2 of 4 awaitables failed", (
+        "the BatchError of run_all with 2 failures out of 4 should say '2 of 4 awaitables failed' (the given "
+        f"BatchError, unchanged, built as BatchError(errors, results)), it says {str(error)!r}"
     )
     errors = dict(error.errors)
     assert set(errors) == {1, 3} and errors[1] is first and errors[3] is second, (
@@ -436,6 +491,21 @@ def test_race_raises_the_error_of_the_first_to_finish(student: ModuleType, run: 
         f"race whose first job to finish raises LookupError('gone') should raise it, {described(value, error)}"
     )
     assert probe.cancelled == ["ok"], f"the other job should be cancelled, cancelled jobs: {probe.cancelled!r}"
+
+
+@pytest.mark.points(1, hint="Several tasks can be in `done` at once: take the first of them in the order of aws.")
+def test_race_breaks_a_tie_by_the_order_of_aws(student: ModuleType, run: Runner) -> None:
+    async def instant(result: str) -> str:
+        return result  # never waits: all three finish in the same turn of the loop, so all are in `done`
+
+    async def scenario() -> Any:
+        return await student.race([instant("first"), instant("second"), instant("third")])
+
+    value, error = outcome(run, scenario())
+    assert error is None and value == "first", (
+        "race of three awaitables that all finish at the same moment should return the first one's 'first', "
+        f"{described(value, error)}"
+    )
 
 
 @pytest.mark.points(1, hint="Nothing to race: raise ValueError.")

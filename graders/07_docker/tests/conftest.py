@@ -3,6 +3,15 @@
 The `student` fixture (a pathlib.Path of the folder holding the submitted Dockerfile) comes from
 the grader. The `dockerfile` fixture parses it with dockerfile-parse; if there is no Dockerfile,
 or it has no FROM, each test fails with that message instead of the collection failing.
+
+The Dockerfile is read as Docker (BuildKit) reads it, not line by line: parser directives
+(`# syntax=`, `# escape=`, only before any instruction, comment or empty line), line
+continuations with the escape character (backslash, or the one `# escape=` sets; comment lines
+inside a continuation are dropped), and here-documents (`RUN <<EOF`, `COPY <<EOF`, `<<-EOF`,
+quoted delimiters): a here-document's body is the script or the file content of its instruction,
+never instructions. What the reader cannot read with certainty is refused with a message saying
+why; it never guesses. dockerfile-parse is used only for what it reads right on single logical
+lines: ARG substitution in FROM and ENV/ARG name=value pairs.
 """
 
 import json
@@ -14,10 +23,12 @@ from pathlib import Path
 import pytest
 from dockerfile_parse import DockerfileParser
 from dockerfile_parse.util import extract_key_values
+from dockerfile_syntax import DockerfileSyntaxError, read_dockerfile
 
 APP_PORT = "8000"
 PIP_INSTALL = re.compile(r"\bpip3?\s+install\b|\bpython3?(?:\.\d+)?\s+-m\s+pip\s+install\b")
 REQUIREMENTS_FILE = re.compile(r"^(requirements|constraints)[\w.-]*\.txt$")
+SHELLS = {"sh", "bash", "dash"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,8 @@ class Instruction:
     value: str  # its arguments, continuation lines joined
     line: int  # 1-based line where it starts
     stage: int  # index of its build stage; -1 for ARGs before the first FROM
+    heredocs: tuple[str, ...] = ()  # the bodies of its here-documents, in order (RUN, COPY, ADD only)
+    heredoc_words: tuple[str, ...] = ()  # the words that opened them: '<<EOF', '<<-"EOF"' and '<<-EOF'
 
     def __str__(self) -> str:
         value = self.value if len(self.value) <= 70 else self.value[:67] + "..."
@@ -70,8 +83,22 @@ class Instruction:
         return [word for word in self.words() if not word.startswith("--")]
 
     def sources(self) -> list[str]:
-        """COPY/ADD: the sources (every path but the last)."""
-        return self.paths()[:-1]
+        """COPY/ADD: the sources from the build context (every path but the last; here-documents
+        are inline file content, not sources)."""
+        return [path for path in self.paths()[:-1] if path not in self.heredoc_words]
+
+    def script(self) -> str:
+        """RUN: the text of the command it runs. A RUN whose command is only here-documents
+        (`RUN <<EOF`), or a shell reading one (`RUN bash <<EOF`), runs their bodies as a script;
+        in any other RUN (`RUN cat <<EOF > file`) a body is data, not commands."""
+        text = self.text()
+        if self.keyword != "RUN" or not self.heredocs:
+            return text
+        words = [word for word in self.words() if not word.startswith("--")]
+        commands = [word for word in words if word not in self.heredoc_words]
+        if not commands or (len(commands) == 1 and commands[0].rsplit("/", 1)[-1] in SHELLS):
+            return "\n".join([text, *self.heredocs])
+        return text
 
     def copies_from_stage(self) -> bool:
         """COPY --from=...: it copies from another stage or image, not from the build context."""
@@ -121,19 +148,23 @@ class Dockerfile:
 
 
 def parse(text: str, scratch: Path) -> Dockerfile:
-    """Parse Dockerfile text with dockerfile-parse, which works on a file in the `scratch` folder."""
-    scratch.mkdir(parents=True, exist_ok=True)
-    parser = DockerfileParser(path=str(scratch))
-    parser.content = text
+    """Read the Dockerfile as Docker does (dockerfile_syntax.py), then let dockerfile-parse
+    substitute top-level ARGs in the FROM lines, fed one logical line per instruction."""
+    try:
+        logical = read_dockerfile(text)
+    except DockerfileSyntaxError as exc:
+        pytest.fail(f"the Dockerfile cannot be read: {exc}", pytrace=False)
     instructions = []
     stage = -1
-    for item in parser.structure:
-        keyword = item["instruction"].upper()
-        if keyword == "COMMENT":
-            continue
-        if keyword == "FROM":
+    for item in logical:
+        if item.keyword == "FROM":
             stage += 1
-        instructions.append(Instruction(keyword, item["value"], item["startline"] + 1, stage))
+        # a here-document's word as written (<<-'EOF') and as words() splits it (<<-EOF)
+        markers = tuple({*item.heredoc_words, *(" ".join(shlex.split(word)) for word in item.heredoc_words)})
+        instructions.append(Instruction(item.keyword, item.value, item.line, stage, item.heredocs, markers))
+    scratch.mkdir(parents=True, exist_ok=True)
+    parser = DockerfileParser(path=str(scratch))
+    parser.content = "".join(f"{ins.keyword} {ins.value}\n" for ins in instructions if ins.keyword in ("ARG", "FROM"))
     return Dockerfile(tuple(instructions), tuple(parser.parent_images))
 
 

@@ -2,6 +2,8 @@
 
 Every test gets the parsed Dockerfile through the `dockerfile` fixture (conftest.py). Nothing is
 built or run: the tests read the instructions the way a reviewer would.
+
+PYTEST_DONT_REWRITE: a failed assert reports its own message only, without pytest's comparison dump.
 """
 
 import re
@@ -42,12 +44,17 @@ def is_requirements_copy(ins: Instruction) -> bool:
 
 def is_code_copy(ins: Instruction) -> bool:
     """A COPY or ADD from the build context that brings more than requirements files (the code)."""
-    return ins.keyword in ("COPY", "ADD") and not ins.copies_from_stage() and not is_requirements_copy(ins)
+    return (
+        ins.keyword in ("COPY", "ADD")
+        and not ins.copies_from_stage()
+        and bool(ins.sources())  # a here-document is inline content, not a copy from the build context
+        and not is_requirements_copy(ins)
+    )
 
 
 def installs_requirements(ins: Instruction) -> bool:
     """RUN pip install -r requirements.txt (or --requirement)."""
-    text = ins.text()
+    text = ins.script()
     return (
         ins.keyword == "RUN"
         and bool(PIP_INSTALL.search(text))
@@ -171,7 +178,7 @@ def test_dependencies_are_installed_before_the_code_is_copied(dockerfile: Docker
 
 @pytest.mark.points(1, hint="Use pip install --no-cache-dir: pip's download cache is dead weight in an image.")
 def test_pip_install_uses_no_cache_dir(dockerfile: Dockerfile) -> None:
-    installs = [ins for ins in dockerfile.every("RUN") if PIP_INSTALL.search(ins.text())]
+    installs = [ins for ins in dockerfile.every("RUN") if PIP_INSTALL.search(ins.script())]
     assert installs, "no RUN pip install at all: install requirements.txt with pip install --no-cache-dir -r requirements.txt"
     for ins in installs:
         env_off = any(
@@ -180,7 +187,7 @@ def test_pip_install_uses_no_cache_dir(dockerfile: Dockerfile) -> None:
             if env.keyword == "ENV" and env.line < ins.line
             for name, value in env.key_values()
         )
-        assert "--no-cache-dir" in ins.text() or env_off, f"{ins} keeps pip's cache in the image layer: add --no-cache-dir"
+        assert "--no-cache-dir" in ins.script() or env_off, f"{ins} keeps pip's cache in the image layer: add --no-cache-dir"
 
 
 @pytest.mark.points(1, hint="Copy the app's files with COPY; ADD is only for URLs and tar archives.")
@@ -225,8 +232,8 @@ def test_the_user_exists(dockerfile: Dockerfile) -> None:
         for ins in dockerfile.final_stage
         if ins.keyword == "RUN"
         and ins.line < user.line
-        and re.search(r"\b(useradd|adduser)\b", ins.text())
-        and word.search(ins.text())
+        and re.search(r"\b(useradd|adduser)\b", ins.script())
+        and word.search(ins.script())
     ]
     assert created, (
         f"{user}, but no RUN useradd/adduser creates {name!r} before it: the container would fail to start "
@@ -338,7 +345,7 @@ def test_healthcheck_probes_the_health_endpoint(dockerfile: Dockerfile) -> None:
     tools = [tool for tool in ("curl", "wget") if re.search(rf"\b{tool}\b", command)]
     if tools:
         installed = any(
-            re.search(r"\b(apt-get|apt|apk)\b.*\b(install|add)\b", ins.text()) and re.search(rf"\b{tools[0]}\b", ins.text())
+            re.search(r"\b(apt-get|apt|apk)\b.*\b(install|add)\b", ins.script()) and re.search(rf"\b{tools[0]}\b", ins.script())
             for ins in dockerfile.final("RUN")
         )
         assert installed, (
@@ -354,7 +361,7 @@ def test_healthcheck_probes_the_health_endpoint(dockerfile: Dockerfile) -> None:
 )
 def test_apt_get_is_used_cleanly(dockerfile: Dockerfile) -> None:
     for ins in dockerfile.every("RUN"):
-        text = ins.text()
+        text = ins.script()
         if not re.search(r"\bapt(-get)?\s+(-\S+\s+)*install\b", text):
             continue
         missing = [

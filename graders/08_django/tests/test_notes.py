@@ -4,6 +4,9 @@ Every test gets the submission through the `student` fixture (never imported her
 through `note_model` and a Django test client on an empty table through `client` (conftest.py). Tests
 use the ids the API hands out, and set `created_at` with `QuerySet.update()` when the order of
 creation must differ from the order of ids.
+
+PYTEST_DONT_REWRITE: a failed assert reports its own message only (what was expected, in the
+student's terms), without pytest's comparison dump.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -11,7 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import connection, models
 from django.http import HttpResponse
 from django.test import Client
 
@@ -487,6 +490,28 @@ def test_list_refuses_bad_paging_parameters(client: Client) -> None:
     assert_field_errors(client.get("/notes/?page=0&per_page=99"), "GET /notes/?page=0&per_page=99", {"page", "per_page"})
 
 
+@pytest.mark.points(
+    1, hint="A parameter given empty (?page=) counts as not given: use its default, do not refuse it or test `in request.GET`."
+)
+def test_list_empty_parameters_count_as_not_given(client: Client, note_model: Any) -> None:
+    for day in range(1, 13):
+        set_created(note_model, add(client, f"Day {day:02d}")["id"], day)
+    expected = {"count": 12, "page": 1, "pages": 2, "titles": [f"Day {day:02d}" for day in range(12, 2, -1)]}
+    for query in ("?page=", "?per_page=", "?order=", "?priority=", "?q=", "?q=&priority=&order=&page=&per_page="):
+        try:
+            response = client.get(f"/notes/{query}")
+        except Exception as exc:  # the view crashed: say so in the student's terms
+            crash = f"{type(exc).__name__}: {exc}"
+            pytest.fail(f"GET /notes/{query} should answer 200 (as if not given), your view raised {crash}", pytrace=False)
+        body = json_of(response, f"GET /notes/{query} (empty parameters count as not given)", 200)
+        got = {key: body.get(key) for key in ("count", "page", "pages")} if isinstance(body, dict) else {}
+        got["titles"] = [note.get("title") for note in body.get("results", [])] if isinstance(body, dict) else None
+        assert got == expected, (
+            f"GET /notes/{query} with 12 notes should be the default listing: page 1 of 2, 10 per page, newest first "
+            f"({expected['titles'][0]!r} to {expected['titles'][-1]!r}), as if no parameter was given; got {body!r}"
+        )
+
+
 @pytest.mark.points(1, hint="A page past the last is a JSON 404 (paginator.page() raises EmptyPage; get_page() would hide it).")
 def test_list_page_past_the_end_is_a_404(client: Client) -> None:
     for title in ("One", "Two", "Three"):
@@ -512,6 +537,30 @@ def test_stats_counts_per_priority(client: Client) -> None:
     got = json_of(client.get("/notes/stats/"), "GET /notes/stats/", 200)
     expected = {"total": 4, "by_priority": {"low": 1, "normal": 0, "high": 3}}
     assert got == expected, f"GET /notes/stats/ with 3 high and 1 low note should be {expected!r}, got {got!r}"
+
+
+@pytest.mark.points(
+    1, hint="Count in the database: values('priority').annotate(n=Count('id')), not a loop over every note in Python."
+)
+def test_stats_counts_in_the_database(client: Client) -> None:
+    for title, priority in (("A", "high"), ("B", "low"), ("C", "normal")):
+        add(client, title, priority=priority)
+    selects: list[str] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith("SELECT"):
+            selects.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        got = json_of(client.get("/notes/stats/"), "GET /notes/stats/", 200)
+    expected = {"total": 3, "by_priority": {"low": 1, "normal": 1, "high": 1}}
+    assert got == expected, f"GET /notes/stats/ with one note of each priority should be {expected!r}, got {got!r}"
+    loading = [sql for sql in selects if "COUNT(" not in sql.upper()]
+    assert selects and not loading, (
+        "GET /notes/stats/ should count in the database (SELECT ... COUNT(...)), not load the notes into Python; "
+        f"it ran {len(loading)} query(ies) that fetch notes without counting them"
+    )
 
 
 # --- methods and URLs ------------------------------------------------------------------------
