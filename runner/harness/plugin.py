@@ -177,8 +177,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, pytest.fail.Exception):
         return str(exc.msg) or "failed"
     if isinstance(exc, AssertionError):
-        text = str(exc).strip()
-        return text or "assertion failed"
+        return assertion_message(str(exc))
     if isinstance(exc, TestTimeout):
         return f"Timed out: {exc}"
     if isinstance(exc, LoadTimeout):
@@ -189,6 +188,16 @@ def describe(exc: BaseException) -> str:
         return f"SyntaxError: {exc.msg} ({exc.filename}, line {exc.lineno})"
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def assertion_message(text: str) -> str:
+    """What a student reads of a failed assertion: the test's own message when it has one (pytest
+    appends its comparison below it), else pytest's comparison without its "Full diff" dump."""
+    own, rewritten, explanation = text.partition("\nassert ")
+    if rewritten and own.strip():
+        return own.strip()
+    text = text.split("Full diff:")[0]
+    return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip()) or "assertion failed"
 
 
 def run_tests(job_path: str, namespace: types.ModuleType | None = None, suite_dir: str | None = None) -> None:
