@@ -58,7 +58,7 @@ def student():
 def generate(exercise: Exercise, folder: Path, count: int) -> None:
     """``count`` unique submission folders: a fixed, repeatable mix of kinds."""
     reference = (exercise.reference_path() / "bookshop.py").read_text()
-    mutants = [(m / "bookshop.py").read_text() for m in exercise.mutant_paths()]
+    mutants = [exercise.apply(m)["bookshop.py"].decode() for m in exercise.mutants()]
     for index in range(count):
         slot = index % 20
         if slot < 8:

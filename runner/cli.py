@@ -162,6 +162,7 @@ def main(graders: Path | None) -> None:
     grade worker --broker URL     grade batches sent by `grade batch --broker URL` (Celery, Redis)
     grade list                    the exercises and your last scores
     grade verify [NN_topic ...]   check the curriculum: reference 100 %, starter and mutants below
+    grade mutant NN NAME FILE "…" record a wrong answer as graders/NN_topic/mutants/NAME.diff
     grade sandbox build|check     build the sandbox image; diagnose the engine
     grade report RESULTS.json     re-render saved results (results.jsonl: gradebook, canvas, moodle)
     grade export template|gradescope  the student template; Gradescope's autograder.zip
@@ -424,6 +425,19 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     bad = [r for r in rows if not r.ok]
     console.print(f"{len(rows) - len(bad)} of {len(rows)} checks passed")
     sys.exit(1 if bad else 0)
+
+
+@main.command("mutant")
+@click.argument("exercise")
+@click.argument("name")
+@click.argument("edited", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("description")
+@reports_errors
+def mutant(exercise: str, name: str, edited: Path, description: str) -> None:
+    """Record EDITED (a copy of a reference file with one bug) as the mutant NAME of EXERCISE: a diff
+    against the reference, with DESCRIPTION (one line: the bug) first. `grade verify` then grades it."""
+    target = load_exercise(exercise_path(find_root(Path.cwd()), exercise)).record_mutant(name, edited, description)
+    console.print(f"wrote {target}")
 
 
 @main.command("report")

@@ -3,6 +3,7 @@
     GraderError                  any failure of the grader itself; ``exit_code`` for the CLI
     ├── UsageError               2: bad input or configuration; the user can fix it
     │   ├── ExerciseError        the folder is not a valid exercise, or its grader is broken
+    │   │   └── MutantError      a mutant's diff is malformed or no longer applies to the reference
     │   └── SubmissionError      the submission cannot be read (missing file, invalid notebook)
     └── InfraError               3: the grading infrastructure failed; never the student's fault
         ├── SandboxUnavailable   no engine, or the image is missing
@@ -28,6 +29,15 @@ class UsageError(GraderError):
 
 class ExerciseError(UsageError):
     """The exercise folder or its hidden grader is not valid."""
+
+
+class MutantError(ExerciseError):
+    """A mutant's diff is malformed or no longer applies; says which diff, file, hunk and line."""
+
+    def __init__(self, diff: str, problem: str, file: str | None = None, hunk: int | None = None, line: int | None = None):
+        self.diff, self.problem, self.file, self.hunk, self.line = diff, problem, file, hunk, line
+        where = [part for part in (file, f"hunk {hunk}" if hunk else "", f"reference line {line}" if line else "") if part]
+        super().__init__(f"{diff}: {', '.join(where) + ': ' if where else ''}{problem}")
 
 
 class SubmissionError(UsageError):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ExerciseError
+from .mutants import MUTANTS_FOLDER, Mutant, apply_mutant, load_mutants, write_mutant
 
 KINDS = ("module", "notebook", "files", "tests")
 
@@ -70,41 +71,68 @@ class Exercise:
 
     def suite_files(self) -> dict[str, bytes]:
         """The hidden suite's files by relative POSIX path (for kind ``tests``: the reference
-        implementation under ``reference/`` and the mutants under ``mutants/``)."""
+        implementation under ``reference/`` and each mutant, applied, under ``mutants/NAME/``).
+        A mutant's diff that no longer applies raises :class:`~runner.errors.MutantError`."""
         return suite_files(self.kind, self.grader_path)
 
     def reference_path(self) -> Path:
+        """What ``grade verify`` grades as the reference (for kind ``tests``: the reference tests)."""
         return self.grader_path / "solution"
 
-    def mutant_paths(self) -> list[Path]:
-        """Wrong submissions that must score below 100 % (kind ``tests``: none; its mutants are targets)."""
-        folder = self.grader_path / "mutants"
-        if self.kind == "tests" or not folder.is_dir():
-            return []
-        return sorted(p for p in folder.iterdir() if p.is_dir())
+    def mutants(self) -> list[Mutant]:
+        """The hand-written mutants (``mutants/NAME.diff``); for kind ``tests`` they are the targets."""
+        return load_mutants(self.grader_path)
+
+    def apply(self, mutant: Mutant) -> dict[str, bytes]:
+        """``mutant`` applied to the files it is a diff of; :class:`~runner.errors.MutantError` if it does not apply."""
+        return apply_mutant(mutant, read_tree(mutant_base(self.kind, self.grader_path)))
+
+    def record_mutant(self, name: str, edited: Path, description: str) -> Path:
+        """Write ``mutants/NAME.diff``: ``edited`` (a copy of a reference file with one bug, named like
+        it unless the reference has a single file) as a diff against the reference, ``description`` first."""
+        reference = read_tree(mutant_base(self.kind, self.grader_path))
+        target = edited.name if edited.name in reference else next(iter(reference)) if len(reference) == 1 else None
+        if target is None:
+            raise ExerciseError(f"{edited} is not named like a reference file ({', '.join(sorted(reference))})")
+        return write_mutant(self.grader_path / MUTANTS_FOLDER, name, description, reference, {target: edited.read_bytes()})
+
+
+def mutant_base(kind: str, grader: Path) -> Path:
+    """The folder mutants are diffs of: ``reference/`` for kind ``tests``, else ``solution/``."""
+    return grader / ("reference" if kind == "tests" else "solution")
 
 
 def suite_files(kind: str, grader: Path) -> dict[str, bytes]:
-    if kind == "tests":
-        return {
-            **{f"reference/{name}": data for name, data in read_tree(grader / "reference").items()},
-            **{f"mutants/{name}": data for name, data in read_tree(grader / "mutants").items()},
-        }
-    return read_tree(grader / "tests")
+    if kind != "tests":
+        return read_tree(grader / "tests")
+    reference = read_tree(mutant_base(kind, grader))
+    files = {f"reference/{name}": data for name, data in reference.items()}
+    for mutant in load_mutants(grader):
+        files |= {f"mutants/{mutant.name}/{name}": data for name, data in apply_mutant(mutant, reference).items()}
+    return files
+
+
+def suite_identity(kind: str, grader: Path) -> dict[str, bytes]:
+    """What the suite hash covers: the hidden tests, or for kind ``tests`` the reference and each
+    mutant's diff as written (so a new description, shown as the test's name, is a new suite too)."""
+    if kind != "tests":
+        return read_tree(grader / "tests")
+    return {
+        **{f"reference/{name}": data for name, data in read_tree(mutant_base(kind, grader)).items()},
+        **{f"mutants/{mutant.path.name}": mutant.data for mutant in load_mutants(grader)},
+    }
 
 
 def mutation_manifest(grader: Path) -> list[TestSpec]:
     """Kind ``tests``: the gate (pass against the reference) and one point per mutant to kill."""
-    mutants = sorted(p for p in (grader / "mutants").iterdir() if p.is_dir()) if (grader / "mutants").is_dir() else []
+    mutants = load_mutants(grader)
     if not mutants or not (grader / "reference").is_dir():
-        raise ExerciseError(f"{grader} needs reference/ (the correct module) and mutants/<name>/ for a tests exercise")
+        raise ExerciseError(f"{grader} needs reference/ (the correct module) and mutants/NAME.diff for a tests exercise")
     specs = [
         TestSpec("reference", "your tests pass against the correct implementation", 0, "Every test must pass on the reference.")
     ]
     for mutant in mutants:
-        about = mutant / "about.txt"
-        description = about.read_text(encoding="utf-8").strip().splitlines()[0] if about.is_file() else mutant.name
-        specs.append(TestSpec(f"mutants/{mutant.name}", f"catches the bug: {description}", 1, ""))
+        specs.append(TestSpec(f"mutants/{mutant.name}", f"catches the bug: {mutant.description or mutant.name}", 1, ""))
     return specs
 
 
@@ -195,7 +223,7 @@ def load_exercise(path: Path) -> Exercise:
         raise ExerciseError(f"{config_file}: unknown limit in [limits]: {exc}") from None
     ident = config.get("id", path.name)
     grader = find_grader(path, ident, "mutants" if kind == "tests" else "tests")
-    files_of_suite = suite_files(kind, grader)
+    files_of_suite = suite_identity(kind, grader)
     tests = mutation_manifest(grader) if kind == "tests" else read_manifest(grader / "tests", files_of_suite)
     return Exercise(
         id=ident,

@@ -7,15 +7,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from . import __version__
-from .errors import InfraError
+from .errors import ExerciseError, InfraError, MutantError
 from .exercise import Exercise
+from .mutants import Mutant
 from .results import GraderIdentity, SandboxInfo, SubmissionResult, TestResult
 from .sandbox import RunRequest, Sandbox
 from .score import Verdict, score_outcome
-from .submission import Submission, collect_submission
+from .submission import Submission, collect_submission, submission_from_files
 
 #: Called with a short description of what the pipeline is doing now.
 StageCallback = Callable[[str], None]
@@ -126,26 +128,39 @@ class VerifyRow:
     problem: str = ""
 
 
+def scores_full(result: SubmissionResult) -> bool:
+    return result.status == "passed" and result.percent == 100.0
+
+
+def scores_zero(result: SubmissionResult) -> bool:
+    return result.score == 0 and result.status not in ("tampered", "infra_error")
+
+
+def scores_partly(result: SubmissionResult) -> bool:
+    return result.percent < 100.0 and result.status not in ("tampered", "infra_error")
+
+
 def verify_exercise(
     exercise: Exercise, sandbox: Sandbox, on_row: Callable[[VerifyRow], None] = lambda row: None
 ) -> list[VerifyRow]:
-    """Grade the reference (must be 100 %), the starter (must be 0 %) and every mutant (below 100 %)."""
-    variants: list[tuple[str, Path, str, Callable[[SubmissionResult], bool]]] = [
-        ("reference", exercise.reference_path(), "100 %", lambda r: r.status == "passed" and r.percent == 100.0),
-        ("starter", exercise.path, "0 %", lambda r: r.score == 0 and r.status not in ("tampered", "infra_error")),
+    """Grade the reference (must be 100 %), the starter (must be 0 %) and every mutant (below 100 %).
+
+    Each mutant is graded as its diff applied to the reference; a diff that does not apply (or is
+    empty, or changes nothing) fails its own row, naming the file and hunk, and verify goes on. For
+    kind ``tests`` the mutants are the grading targets: each row checks that its diff applies."""
+    variants: list[tuple[str, str, Callable[[], Submission], Callable[[SubmissionResult], bool]]] = [
+        ("reference", "100 %", partial(collect_submission, exercise.reference_path(), exercise, "reference"), scores_full),
+        ("starter", "0 %", partial(collect_submission, exercise.path, exercise, "starter"), scores_zero),
     ]
-    for mutant in exercise.mutant_paths():
-        variants.append(
-            (f"mutant {mutant.name}", mutant, "< 100 %",
-             lambda r: r.percent < 100.0 and r.status not in ("tampered", "infra_error"))
-        )  # fmt: skip
-    if len(variants) < 3 and exercise.kind != "tests":
-        rows = [VerifyRow(exercise.id, "mutants", "at least one", None, False, "no mutants in graders/*/mutants")]
-    else:
-        rows = []
-    for variant, folder, expectation, check in variants:
+    rows: list[VerifyRow] = []
+    mutants = exercise.mutants()
+    if not mutants:
+        rows.append(VerifyRow(exercise.id, "mutants", "at least one", None, False, "no mutants/NAME.diff in the grader"))
+    for mutant in mutants if exercise.kind != "tests" else []:
+        variants.append((f"mutant {mutant.name}", "< 100 %", partial(mutant_submission, exercise, mutant), scores_partly))
+    for variant, expectation, submission_of, check in variants:
         try:
-            result = grade_folder(exercise, folder, sandbox, student_id=variant)
+            result = grade_submission(exercise, submission_of(), sandbox)
         except InfraError:
             raise
         except Exception as exc:
@@ -154,4 +169,22 @@ def verify_exercise(
             row = VerifyRow(exercise.id, variant, expectation, result, check(result))
         on_row(row)
         rows.append(row)
+    for mutant in mutants if exercise.kind == "tests" else []:
+        try:
+            exercise.apply(mutant)
+        except MutantError as exc:
+            row = VerifyRow(exercise.id, f"mutant {mutant.name}", "diff applies", None, False, str(exc))
+        else:
+            row = VerifyRow(exercise.id, f"mutant {mutant.name}", "diff applies", None, True)
+        on_row(row)
+        rows.append(row)
     return rows
+
+
+def mutant_submission(exercise: Exercise, mutant: Mutant) -> Submission:
+    """The submitted files of ``mutant`` applied to the reference, as a submission made in memory."""
+    files = exercise.apply(mutant)
+    missing = [name for name in exercise.files if name not in files]
+    if missing:
+        raise ExerciseError(f"{exercise.reference_path()} has no {', '.join(missing)}: the mutant has nothing to patch")
+    return submission_from_files({name: files[name] for name in exercise.files}, mutant.path, f"mutant {mutant.name}")

@@ -22,23 +22,23 @@ def test_notebook_exercise(basics_exercise: Exercise) -> None:
     assert basics_exercise.kind == "notebook"
     assert basics_exercise.files == ("exercise.ipynb",)
     assert len(basics_exercise.tests) >= 12
-    assert len(basics_exercise.mutant_paths()) >= 5
+    assert len(basics_exercise.mutants()) >= 5
 
 
-def test_every_exercise_has_a_reference_and_mutants(root: Path) -> None:
+def test_every_exercise_has_a_reference_and_mutants_that_apply(root: Path) -> None:
     exercises = all_exercises(root)
     assert {"01_python_basics", "04_sqlalchemy"} <= {e.id for e in exercises}
     for exercise in exercises:
         for name in exercise.files:
             assert (exercise.reference_path() / name).is_file(), f"{exercise.id} has no reference {name}"
-        mutants = (
-            [exercise.grader_path / "mutants" / t.id.split("/")[1] for t in exercise.tests[1:]]
-            if exercise.kind == "tests"
-            else exercise.mutant_paths()
-        )
-        assert mutants, exercise.id
+        mutants = exercise.mutants()
+        assert mutants, f"{exercise.id} has no mutants/NAME.diff"
+        assert not [p for p in (exercise.grader_path / "mutants").iterdir() if p.suffix != ".diff"], "mutants are diffs only"
         for mutant in mutants:
-            assert (mutant / "about.txt").read_text().strip(), f"{mutant} has no about.txt"
+            assert mutant.description, f"{mutant.path} has no description on line 1"
+            exercise.apply(mutant)  # raises MutantError, naming the file and hunk, if it no longer applies
+        if exercise.kind == "tests":
+            assert [t.id for t in exercise.tests[1:]] == [f"mutants/{m.name}" for m in mutants]
 
 
 def test_suite_hash_changes_with_the_suite(tmp_path: Path) -> None:

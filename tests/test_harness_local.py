@@ -8,6 +8,7 @@ import pytest
 
 from runner.exercise import load_exercise
 from runner.grading import grade_folder
+from runner.mutants import write_mutant
 from runner.sandbox.local import LocalSandbox
 
 from .harness_cases import MODULE_CASES, demo_exercise, module_submission, notebook_submission
@@ -87,10 +88,10 @@ def test_tests_kind_counts_caught_mutants(tmp_path: Path) -> None:
     )
     (grader / "reference").mkdir(parents=True)
     (grader / "reference" / "calc.py").write_text("def double(x):\n    return 2 * x\n")
+    reference = {"calc.py": (grader / "reference" / "calc.py").read_bytes()}
     for name, body, about in [("plus", "x + 2", "adds two"), ("square", "x * x", "squares"), ("loop", "double(x)", "never ends")]:
-        (grader / "mutants" / name).mkdir(parents=True)
-        (grader / "mutants" / name / "calc.py").write_text(f"def double(x):\n    return {body}\n")
-        (grader / "mutants" / name / "about.txt").write_text(about + "\n")
+        edited = {"calc.py": f"def double(x):\n    return {body}\n".encode()}
+        write_mutant(grader / "mutants", name, about, reference, edited)
     loaded = load(exercise)
     assert [t.id for t in loaded.tests] == ["reference", "mutants/loop", "mutants/plus", "mutants/square"]
 
