@@ -193,7 +193,7 @@ def describe(exc: BaseException) -> str:
 def assertion_message(text: str) -> str:
     """What a student reads of a failed assertion: the test's own message when it has one (pytest
     appends its comparison below it), else pytest's comparison without its "Full diff" dump."""
-    own, rewritten, explanation = text.partition("\nassert ")
+    own, rewritten, _ = text.partition("\nassert ")
     if rewritten and own.strip():
         return own.strip()
     text = text.split("Full diff:")[0]
