@@ -175,7 +175,9 @@ def error_result(exercise: Exercise, student: str, message: str, sandbox: Sandbo
         message=message,
         duration_s=0.0,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        grader=GraderIdentity(version=__version__, suite_hash=exercise.suite_hash, image_id=sandbox.image_id()),
+        grader=GraderIdentity(
+            version=__version__, suite_hash=exercise.suite_hash, image_id=sandbox.image_id(), python=sandbox.python_version()
+        ),
         sandbox=SandboxInfo(backend=sandbox.name, isolated=sandbox.isolated, limits=exercise.limits.to_dict()),
         tests=tuple(
             TestResult(id=t.id, name=t.name, status="error", score=0.0, max_score=float(t.points), message="not run", hint=t.hint)

@@ -28,6 +28,7 @@ from .lms import BATCH_FORMATS
 from .render import FORMATS, STATUS_LABELS, write_reports
 from .results import SubmissionResult, load_results, write_atomic
 from .sandbox import Sandbox
+from .sandbox.image import DEFAULT_BASE
 from .untrusted import clean_text
 
 console = Console(highlight=False)
@@ -490,7 +491,7 @@ def sandbox_group() -> None:
 
 
 @sandbox_group.command("build")
-@click.option("--base-image", default="python:3.12-slim", show_default=True, help="Image to build on (any with python3 -m venv).")
+@click.option("--base-image", default=DEFAULT_BASE, show_default=True, help="Debian 12 image to build on (its python3 grades).")
 @click.option("--wheelhouse", type=click.Path(path_type=Path, file_okay=False),
               help="Install from these wheels only (offline); see sandbox/requirements.txt.")  # fmt: skip
 @click.option("--if-changed", is_flag=True, help="Do nothing when the image is built from the current Dockerfile and pins.")

@@ -307,6 +307,10 @@ class CelerySandbox:
     def image_id(self) -> str | None:
         return self._image_id
 
+    def python_version(self) -> str | None:
+        python = next(iter(self.workers.values())).get("python")
+        return python if isinstance(python, str) else None
+
     @property
     def concurrency(self) -> int:
         """Task slots over all workers that answered."""
@@ -469,10 +473,12 @@ def run_worker(
     warnings.filterwarnings("ignore", message="Call to deprecated setex", category=DeprecationWarning)
     check_broker(broker)
     client = connect()
+    box = DockerSandbox(image, client)
     identity = {
         "version": __version__,
         "image": image,
-        "image_id": DockerSandbox(image, client).image_id(),
+        "image_id": box.image_id(),
+        "python": box.python_version(),
         "concurrency": concurrency,
         "visibility_timeout_s": visibility_timeout_s,
         "host": socket.gethostname(),

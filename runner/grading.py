@@ -87,7 +87,9 @@ def grade_submission(
         message=verdict.message,
         duration_s=round(time.monotonic() - started, 3),
         started_at=started_at,
-        grader=GraderIdentity(version=__version__, suite_hash=exercise.suite_hash, image_id=sandbox.image_id()),
+        grader=GraderIdentity(
+            version=__version__, suite_hash=exercise.suite_hash, image_id=sandbox.image_id(), python=sandbox.python_version()
+        ),
         sandbox=SandboxInfo(backend=sandbox.name, isolated=sandbox.isolated, limits=exercise.limits.to_dict(), worker=worker),
         tests=verdict.tests,
         cells=verdict.cells,

@@ -62,11 +62,13 @@ class CellResult:
 
 @dataclass(frozen=True)
 class GraderIdentity:
-    """What graded: the runner's version, the hidden suite's hash and the sandbox image."""
+    """What graded: the runner's version, the hidden suite's hash, the sandbox image and the
+    Python that ran the code (from the image's label, or the local interpreter)."""
 
     version: str
     suite_hash: str
     image_id: str | None
+    python: str | None = None
 
 
 @dataclass(frozen=True)

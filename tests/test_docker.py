@@ -108,3 +108,17 @@ def test_verify_both_foundation_exercises(root: Path, docker_sandbox: Any) -> No
                           cwd=root, capture_output=True, text=True, timeout=900)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAIL" not in done.stdout
+
+
+def test_the_sandbox_python_is_the_one_pinned_and_recorded(tmp_path: Path, docker_sandbox: Any) -> None:
+    """Whatever the base image came from, the image carries the pinned Python, and results say so."""
+    from runner.grading import grade_folder
+    from runner.render import render_html
+    from runner.sandbox.image import SANDBOX_PYTHON_VERSION
+
+    from .harness_cases import GOOD, demo_exercise, module_submission
+
+    assert docker_sandbox.python_version() == SANDBOX_PYTHON_VERSION
+    result = grade_folder(demo_exercise(tmp_path), module_submission(tmp_path, GOOD), docker_sandbox)
+    assert result.grader.python == SANDBOX_PYTHON_VERSION
+    assert f"<dd>{SANDBOX_PYTHON_VERSION} (the sandbox's interpreter)</dd>" in render_html(result)

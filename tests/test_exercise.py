@@ -101,3 +101,15 @@ def test_exercise_path_by_number_or_name(root: Path) -> None:
     assert exercise_path(root, "01_python_basics").name == "01_python_basics"
     with pytest.raises(ExerciseError, match="no exercise"):
         exercise_path(root, "77_nothing")
+
+
+def test_readmes_name_the_python_that_grades(root: Path) -> None:
+    """A README that names a Python version names the one the sandbox pins."""
+    import re
+
+    from runner.sandbox.image import SANDBOX_PYTHON_VERSION
+
+    for readme in sorted((root / "exercises").glob("*/README.md")):
+        text = readme.read_text(encoding="utf-8")
+        if re.search(r"Python 3\.\d+", text):
+            assert f"Python {SANDBOX_PYTHON_VERSION}" in text, f"{readme} names a Python version, not {SANDBOX_PYTHON_VERSION}"

@@ -110,6 +110,9 @@ class Sandbox(Protocol):
     def image_id(self) -> str | None:
         """The identity of what runs the code (image id), if there is one."""
 
+    def python_version(self) -> str | None:
+        """The version of the Python that runs the code, as the host knows it (not as a run says)."""
+
     def run(self, request: RunRequest) -> RunOutcome:
         """Run one submission; a grader-side failure raises :class:`~runner.errors.InfraError`."""
 

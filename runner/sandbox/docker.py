@@ -20,6 +20,8 @@ STUDENT_UID = 1000
 #: Seconds the host waits past the supervisor's own wall time before killing the container.
 GRACE_S = 15.0
 LABEL = "org.backend-roadmap.grade"
+#: Set by `grade sandbox build` (runner/sandbox/image.py) to the image's Python version.
+PYTHON_LABEL = "org.backend-roadmap.grade.python"
 
 
 def connect() -> Any:
@@ -54,13 +56,18 @@ class DockerSandbox:
         self.warm: tuple[str, Any, tuple[str, Limits]] | None = None
         self.closed = False
         try:
-            self._image_id: str = self.client.images.get(image).id
+            found = self.client.images.get(image)
         except ImageNotFound:
             raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`") from None
+        self._image_id: str = found.id
+        self._python: str | None = (found.labels or {}).get(PYTHON_LABEL)
         sweep_exited(self.client)
 
     def image_id(self) -> str | None:
         return self._image_id
+
+    def python_version(self) -> str | None:
+        return self._python
 
     def host_config(self, limits: Limits) -> Any:
         memory = f"{limits.memory_mb}m"

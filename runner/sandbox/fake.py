@@ -21,6 +21,9 @@ class FakeSandbox:
     def image_id(self) -> str | None:
         return "sha256:fake"
 
+    def python_version(self) -> str | None:
+        return "3.11.2"
+
     def run(self, request: RunRequest) -> RunOutcome:
         self.requests.append(request)
         return self.respond(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -10,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SandboxFailed, UsageError
-from .docker import DEFAULT_IMAGE, connect
+from .docker import DEFAULT_IMAGE, PYTHON_LABEL, SANDBOX_PYTHON, connect
 
-DEFAULT_BASE = "python:3.12-slim"
+#: Debian 12's own image; offline, setup.sh makes the same system with debootstrap.
+DEFAULT_BASE = "debian:bookworm-slim"
 SOURCE_LABEL = "org.backend-roadmap.grade.source"
+#: The Python every submission is graded with, whatever the base image came from: Debian 12's
+#: python3. A build that ends with another version fails; READMEs and reports say this one.
+SANDBOX_PYTHON_VERSION = "3.11.2"
 
 
 def source_hash(sandbox_dir: Path) -> str:
@@ -85,5 +90,28 @@ def build_image(
                         image_id = chunk["aux"]["ID"]
         except (BuildError, APIError) as exc:
             reason = str(exc).splitlines()[0][:300]
-            raise SandboxFailed(f"building {tag} failed: {reason} (full log: {log_file})") from None
-    return str(image_id or client.images.get(tag).id)
+            raise SandboxFailed(f"building {tag} failed: {reason} (full log: {log_file})") from exc
+    return label_python(client, str(image_id or client.images.get(tag).id), tag, source_hash(sandbox_dir))
+
+
+def label_python(client: Any, image_id: str, tag: str, source: str) -> str:
+    """Check the built image's interpreter and record its version as a label (a one-line image on
+    top of the build); the host reads it from there, never from what a sandbox says."""
+    from docker.errors import APIError, ContainerError
+
+    command = [SANDBOX_PYTHON, "-c", "import platform; print(platform.python_version())"]
+    try:
+        output = client.containers.run(image_id, command, network_disabled=True, remove=True, user="1000:1000")
+        version = output.decode().strip()
+        if version != SANDBOX_PYTHON_VERSION:
+            raise SandboxFailed(
+                f"the sandbox image has Python {version}, not {SANDBOX_PYTHON_VERSION}: build it on Debian 12 "
+                f"(--base-image {DEFAULT_BASE}, or the debootstrap image scripts/setup.sh makes)"
+            )
+        dockerfile = io.BytesIO(f"FROM {image_id}\n".encode())
+        labels = {SOURCE_LABEL: source, PYTHON_LABEL: version}
+        for _ in client.api.build(fileobj=dockerfile, tag=tag, labels=labels, rm=True, decode=True):
+            pass
+    except (APIError, ContainerError) as exc:
+        raise SandboxFailed(f"checking the Python of {tag} failed: {str(exc).splitlines()[0][:300]}") from exc
+    return str(client.images.get(tag).id)

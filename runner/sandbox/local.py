@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,9 @@ class LocalSandbox:
 
     def image_id(self) -> str | None:
         return None
+
+    def python_version(self) -> str | None:
+        return platform.python_version()
 
     def run(self, request: RunRequest) -> RunOutcome:
         limits = request.limits

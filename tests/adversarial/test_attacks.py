@@ -310,6 +310,9 @@ def test_engine_that_dies_mid_batch_loses_nothing(tmp_path: Path, docker_sandbox
         def image_id(self) -> str | None:
             return self.real.image_id()
 
+        def python_version(self) -> str | None:
+            return self.real.python_version()
+
         def run(self, request: RunRequest) -> RunOutcome:
             if b"# die" in request.files["demo.py"]:
                 raise SandboxFailed("the Docker engine failed while grading: connection refused")
