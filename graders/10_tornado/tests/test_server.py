@@ -85,7 +85,8 @@ def test_post_keeps_text_as_given_and_ignores_other_keys(run: Run) -> None:
 
 
 @pytest.mark.points(
-    1, hint="GET /posts answers {'posts': [...]} with every post in id order; a pinned post keeps its place (only the flag is stored)."
+    1,
+    hint="GET /posts answers {'posts': [...]} with every post in id order; a pinned post keeps its place (only the flag is stored).",
 )
 def test_get_posts_lists_them_in_id_order(run: Run) -> None:
     async def scenario(server: Server) -> None:
