@@ -349,7 +349,9 @@ def test_list_limit_and_offset_bounds(client: TestClient, key: Headers) -> None:
 
 
 @pytest.mark.points(
-    2, hint="Change only the fields that were sent: body.model_dump(exclude_unset=True), then item.model_copy(update=...)."
+    2,
+    hint="Change only the fields that were sent, each checked with the create rules (the name stripped): "
+    "body.model_dump(exclude_unset=True), then item.model_copy(update=...).",
 )
 def test_patch_changes_only_the_fields_sent(client: TestClient, key: Headers) -> None:
     item = add(client, key, "Hammer", price=12.5, quantity=4, category="tools")

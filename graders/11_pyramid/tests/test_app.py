@@ -76,7 +76,7 @@ def test_get_one_bookmark_or_404(api: Api) -> None:
 @pytest.mark.points(
     1,
     hint=r"Give the placeholder a pattern, /bookmarks/{id:\d+}: then /bookmarks/abc "
-    r"matches no route (a 404), instead of int('abc') crashing.",
+    r"matches no route, instead of int('abc') crashing, and your not-found view answers it with a JSON 404.",
 )
 def test_an_id_that_is_not_a_number_is_not_found(api: Api) -> None:
     api.add(PYTHON_DOCS, "Python docs")
@@ -258,7 +258,7 @@ def test_every_response_has_an_x_response_time_header(api: Api) -> None:
         api.get("/bookmarks"),
         api.get("/bookmarks/1"),
         api.get("/tags/python"),
-        api.post_raw("/bookmarks", b"not json"),
+        api.post("/bookmarks", {"url": "ftp://files.example/", "title": "FTP"}),
         api.post("/bookmarks", {"url": PYTHON_DOCS, "title": "again"}),
         api.get("/bookmarks/99"),
         api.get("/nope"),
