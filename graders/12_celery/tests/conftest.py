@@ -8,7 +8,9 @@ of the session.
 
 The `student` fixture (the imported submission) comes from the grader; nothing here imports it,
 so a submission that fails to import fails each test, not the collection. The broker and the
-backend are set here, over whatever the submission configured, before the worker starts.
+backend are set here, over whatever the submission configured, before the worker starts; what
+the submission had set for them (RUNNER_SETTINGS) is kept in `worker_state.submitted`, since the
+README asks tasks.py to leave them to whoever runs the worker.
 """
 
 import contextlib
