@@ -5,6 +5,8 @@ so a submission that fails to import fails each test, not the collection.
 
 The module and its `app` are shared by every test, so each test gets a fresh `Store` through
 `app.dependency_overrides[get_store]`, and the overrides are cleared afterwards.
+
+PYTEST_DONT_REWRITE: a failed assertion here shows the student its message alone.
 """
 
 import warnings

@@ -2,6 +2,9 @@
 
 Every test gets the submission through the `student` fixture (never imported here), a client on
 the app with a fresh store through `client`, and the API-key header through `key` (conftest.py).
+
+PYTEST_DONT_REWRITE: a failed assertion shows the student its message alone, without pytest's
+explanation of the compared values.
 """
 
 from types import ModuleType
@@ -186,6 +189,14 @@ def test_create_refuses_bad_values_with_their_loc(client: TestClient, key: Heade
     assert listed(client) == [], "a refused item should not be stored"
 
 
+@pytest.mark.points(1, hint="cost and quantity may be 0 (Field(ge=0)), and a 1-character name is fine; only price must be > 0.")
+def test_create_accepts_the_lowest_allowed_values(client: TestClient, key: Headers) -> None:
+    payload = new_item("X", price=0.01, quantity=0, cost=0)
+    got = created(client.post("/items", json=payload, headers=key), f"POST /items {payload!r}")
+    expected = shown(got["id"], "X", 0.01, 0, "tools")
+    assert got == expected, f"POST /items {payload!r} should create {expected!r}, got {got!r}"
+
+
 @pytest.mark.points(1, hint="name, price, category and cost are required (no default); quantity is not.")
 def test_create_reports_every_missing_field(client: TestClient, key: Headers) -> None:
     locs = error_locs(client.post("/items", json={}, headers=key), "POST /items with {}")
@@ -338,7 +349,9 @@ def test_list_limit_and_offset_bounds(client: TestClient, key: Headers) -> None:
 
 
 @pytest.mark.points(
-    2, hint="Change only the fields that were sent: body.model_dump(exclude_unset=True), then item.model_copy(update=...)."
+    2,
+    hint="Change only the fields that were sent, each checked with the create rules (the name stripped): "
+    "body.model_dump(exclude_unset=True), then item.model_copy(update=...).",
 )
 def test_patch_changes_only_the_fields_sent(client: TestClient, key: Headers) -> None:
     item = add(client, key, "Hammer", price=12.5, quantity=4, category="tools")
@@ -443,6 +456,30 @@ def test_writes_need_the_api_key(client: TestClient, key: Headers) -> None:
     body_of(client.get(f"/items/{item['id']}"), "GET /items/{id} without a key", 200)
 
 
+@pytest.mark.points(
+    1,
+    hint="Compare bytes: secrets.compare_digest(x_api_key.encode(), expected.encode()); "
+    "given two str, compare_digest raises TypeError on a non-ASCII key, which answers 500.",
+)
+def test_a_non_ascii_key_is_a_401(app: FastAPI, store: Any, key: Headers) -> None:
+    client = TestClient(app, raise_server_exceptions=False)  # a crash in the route is a 500 answer, as in production
+    item = created(client.post("/items", json=new_item(), headers=key), "POST /items with the right key")
+    wrong = {"X-API-Key": "clé-secrète".encode()}  # sent as UTF-8 bytes, the way a client sends such a header
+    requests = (
+        ("POST /items", lambda: client.post("/items", json=new_item("Saw"), headers=wrong)),
+        ("PATCH /items/{id}", lambda: client.patch(f"/items/{item['id']}", json={"quantity": 0}, headers=wrong)),
+        ("GET /inventory/value", lambda: client.get("/inventory/value", headers=wrong)),
+    )
+    for what, send in requests:
+        response = send()
+        assert response.status_code == 401, (
+            f"{what} with the non-ASCII X-API-Key 'clé-secrète' should answer 401, got {response.status_code} "
+            f"{response.text[:200]!r}"
+        )
+    got = listed(client)
+    assert got == [item], f"refused writes should change nothing: GET /items should be [{item!r}], got {got!r}"
+
+
 @pytest.mark.points(1, hint="require_api_key must get the key through Depends(get_api_key), not from the API_KEY constant.")
 def test_the_key_comes_from_get_api_key(student: ModuleType, app: FastAPI, client: TestClient, key: Headers) -> None:
     app.dependency_overrides[student.get_api_key] = lambda: "rotated-key-for-the-grader"
@@ -506,3 +543,16 @@ def test_inventory_value(client: TestClient, key: Headers) -> None:
     )
     close = all(got[name] == pytest.approx(value, abs=1e-9) for name, value in expected.items())
     assert close, f"GET /inventory/value should be {expected!r}, got {got!r}"
+
+
+@pytest.mark.points(1, hint="Round each total to 2 decimals with round(x, 2): 0.333 * 3 = 0.999 is shown as 1.0.")
+def test_inventory_value_is_rounded_to_2_decimals(client: TestClient, key: Headers) -> None:
+    add(client, key, "Pegs", price=1.111, quantity=3, cost=0.333, category="garden")
+    got = body_of(client.get("/inventory/value", headers=key), "GET /inventory/value", 200)
+    expected = {"items": 1, "units": 3, "cost": 1.0, "retail": 3.33}
+    totals = {name: got.get(name) for name in ("cost", "retail")} if isinstance(got, dict) else got
+    close = isinstance(got, dict) and all(got.get(name) == pytest.approx(expected[name], abs=1e-9) for name in ("cost", "retail"))
+    assert close, (
+        f"with one item (price 1.111, cost 0.333, quantity 3), cost should be round(0.999, 2) = 1.0 and retail "
+        f"round(3.333, 2) = 3.33, got {totals!r}"
+    )

@@ -5,6 +5,8 @@ served by a `tornado.httpserver.HTTPServer` on 127.0.0.1 and a port the OS picks
 talks to it with `AsyncHTTPClient` and `websocket_connect` in that same loop. Every wait has a
 short timeout, so a handler that never answers fails its test with a message, not the 10 s limit.
 The `student` fixture (the imported submission) comes from the grader; nothing here imports it.
+
+PYTEST_DONT_REWRITE: a failed assertion here shows the student its message alone.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Every test serves a fresh `student.make_app()` on a real socket in a fresh event
 conftest.py) and talks to it over HTTP and websockets. Timing tests compare with generous
 margins: a sleep that blocks the event loop, or sleeps run one after the other, take at least
 twice as long as the margins allow.
+
+PYTEST_DONT_REWRITE: a failed assertion shows the student its message alone, without pytest's
+explanation of the compared values.
 """
 
 from __future__ import annotations
@@ -70,14 +73,33 @@ def test_post_creates_a_post(run: Run) -> None:
     run(scenario)
 
 
-@pytest.mark.points(1, hint="GET /posts answers {'posts': [...]} with every post in id order.")
+@pytest.mark.points(1, hint="Store text exactly as it was sent (strip only to check that it is not blank); ignore other keys.")
+def test_post_keeps_text_as_given_and_ignores_other_keys(run: Run) -> None:
+    async def scenario(server: Server) -> None:
+        body = {"text": "  hello, board  ", "colour": "red", "id": 99}
+        got = await add_post(server, body)
+        shown = {key: got.get(key) for key in ("text", "pinned")}
+        expected = {"text": "  hello, board  ", "pinned": False}
+        assert shown == expected and isinstance(got.get("id"), int), (
+            f"POST /posts {json.dumps(body)} should answer a post with an integer id and {expected!r}, got {got!r}"
+        )
+
+    run(scenario)
+
+
+@pytest.mark.points(
+    1,
+    hint="GET /posts answers {'posts': [...]} with every post in id order; a pinned post keeps its place (only the flag is stored).",
+)
 def test_get_posts_lists_them_in_id_order(run: Run) -> None:
     async def scenario(server: Server) -> None:
         empty = (await server.get("/posts")).expect(200)
         assert empty == {"posts": []}, f"GET /posts on a new app should be {{'posts': []}}, got {empty!r}"
-        made = [await add_post(server, {"text": text}) for text in ("one", "two", "three")]
+        made = [await add_post(server, {"text": text, "pinned": text == "two"}) for text in ("one", "two", "three")]
         got = (await server.get("/posts")).expect(200)
-        assert got == {"posts": made}, f"GET /posts should be {{'posts': {made!r}}}, got {got!r}"
+        assert got == {"posts": made}, (
+            f"GET /posts should be {{'posts': {made!r}}} (in id order: pinned posts are not moved), got {got!r}"
+        )
 
     run(scenario)
 
@@ -275,6 +297,25 @@ def test_gather_keeps_the_order_and_validates(run: Run) -> None:
     run(scenario)
 
 
+@pytest.mark.points(
+    1,
+    hint="The limits are inclusive: ms=2000 (MAX_MS) is allowed in /sleep and /gather, and /gather takes up to 10 values (MAX_TASKS).",
+)
+def test_the_limits_themselves_are_allowed(run: Run) -> None:
+    async def scenario(server: Server) -> None:
+        ten = ",".join(["0"] * 10)
+        checks: list[tuple[str, dict[str, Any]]] = [
+            (f"/gather?ms={ten}", {"slept_ms": [0] * 10}),
+            ("/gather?ms=2000", {"slept_ms": [2000]}),
+            ("/sleep?ms=2000", {"slept_ms": 2000}),
+        ]
+        for path, want in checks:  # one after the other, so that a blocking sleep fails only its own tests
+            got = (await server.get(path)).expect(200)
+            assert got == want, f"GET {path} should answer {want!r}, got {got!r}"
+
+    run(scenario)
+
+
 # --- the chat websocket -----------------------------------------------------------------------
 
 
@@ -355,6 +396,28 @@ def test_chat_answers_bad_messages_with_an_error(run: Run) -> None:
             f"the websocket should stay open after an error and still echo, got {got!r}"
         )
         alice.close()
+
+    run(scenario)
+
+
+@pytest.mark.points(
+    1,
+    hint="A blank name (?name= or only spaces) is 'anonymous', like a missing one; "
+    "/chat/clients lists one name per connection, the same name twice if two connections use it.",
+)
+def test_chat_blank_names_and_one_name_per_connection(run: Run) -> None:
+    async def scenario(server: Server) -> None:
+        blank = await server.connect("/chat?name=%20%20")
+        await server.connect("/chat?name=")
+        await server.connect("/chat?name=alice")
+        alice = await server.connect("/chat?name=alice")
+        await wait_for_clients(
+            server, ["alice", "alice", "anonymous", "anonymous"], "with two alices and two clients with a blank name"
+        )
+        await blank.send({"type": "say", "text": "who am I?"})
+        got = await alice.receive("alice, after a client with a blank name says 'who am I?'")
+        expected = {"type": "message", "from": "anonymous", "text": "who am I?"}
+        assert got == expected, f"a client whose name is blank should speak as 'anonymous': {expected!r}, got {got!r}"
 
     run(scenario)
 

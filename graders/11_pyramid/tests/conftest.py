@@ -4,6 +4,8 @@
 whatever its status, and an exception escaping the app (a view that crashed) fails the test
 with one readable line instead of a traceback through WebTest. The `student` fixture (the
 imported submission) comes from the grader; nothing here imports it.
+
+PYTEST_DONT_REWRITE: a failed assertion here shows the student its message alone.
 """
 
 from __future__ import annotations

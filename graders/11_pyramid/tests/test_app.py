@@ -2,6 +2,9 @@
 
 Every test gets a new `student.make_app()` behind WebTest through the `api` fixture (conftest.py)
 and checks status codes, JSON bodies and headers.
+
+PYTEST_DONT_REWRITE: a failed assertion shows the student its message alone, without pytest's
+explanation of the compared values.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def test_get_one_bookmark_or_404(api: Api) -> None:
 @pytest.mark.points(
     1,
     hint=r"Give the placeholder a pattern, /bookmarks/{id:\d+}: then /bookmarks/abc "
-    r"matches no route (a 404), instead of int('abc') crashing.",
+    r"matches no route, instead of int('abc') crashing, and your not-found view answers it with a JSON 404.",
 )
 def test_an_id_that_is_not_a_number_is_not_found(api: Api) -> None:
     api.add(PYTHON_DOCS, "Python docs")
@@ -168,6 +171,29 @@ def test_post_rejects_a_url_that_is_already_bookmarked(api: Api) -> None:
     assert other.get("id") == 2, f"the next new URL should get id 2, got {other!r}"
 
 
+@pytest.mark.points(
+    1,
+    hint="Only exactly the same url is a 409: compare the strings as they are (no lower-casing, no stripping of a final /).",
+)
+def test_only_exactly_the_same_url_is_a_duplicate(api: Api) -> None:
+    api.add(PYTHON_DOCS, "Python docs")
+    for url in ("https://docs.python.org/3", "https://DOCS.python.org/3/", "https://docs.python.org/3/?lang=en"):
+        created = api.post("/bookmarks", {"url": url, "title": "Another page"}).expect(201, f"POST /bookmarks with url {url!r}")
+        assert isinstance(created, dict) and created.get("url") == url, (
+            f"{url!r} is not exactly {PYTHON_DOCS!r}, so it should be bookmarked as given, got {created!r}"
+        )
+
+
+@pytest.mark.points(1, hint="Store the tags exactly as they were sent: same order, same spelling, spaces kept; only check them.")
+def test_tags_are_stored_as_given(api: Api) -> None:
+    tags = ["web dev", " Python ", "python"]
+    got = api.add(PYTHON_DOCS, "Python docs", tags)
+    assert got.get("tags") == tags, f"POST /bookmarks with tags {tags!r} should store them as given, got {got.get('tags')!r}"
+    listed = api.get("/bookmarks").expect(200)
+    stored = [bookmark.get("tags") for bookmark in listed.get("bookmarks", [])] if isinstance(listed, dict) else listed
+    assert stored == [tags], f"GET /bookmarks should show the tags {tags!r} as given, got {stored!r}"
+
+
 # --- the tag route -------------------------------------------------------------------------------
 
 
@@ -232,7 +258,7 @@ def test_every_response_has_an_x_response_time_header(api: Api) -> None:
         api.get("/bookmarks"),
         api.get("/bookmarks/1"),
         api.get("/tags/python"),
-        api.post_raw("/bookmarks", b"not json"),
+        api.post("/bookmarks", {"url": "ftp://files.example/", "title": "FTP"}),
         api.post("/bookmarks", {"url": PYTHON_DOCS, "title": "again"}),
         api.get("/bookmarks/99"),
         api.get("/nope"),

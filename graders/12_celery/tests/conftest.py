@@ -8,7 +8,9 @@ of the session.
 
 The `student` fixture (the imported submission) comes from the grader; nothing here imports it,
 so a submission that fails to import fails each test, not the collection. The broker and the
-backend are set here, over whatever the submission configured, before the worker starts.
+backend are set here, over whatever the submission configured, before the worker starts; what
+the submission had set for them (RUNNER_SETTINGS) is kept in `worker_state.submitted`, since the
+README asks tasks.py to leave them to whoever runs the worker.
 """
 
 import contextlib
@@ -38,12 +40,16 @@ TEST_CONFIG: dict[str, Any] = {
     "broker_connection_retry_on_startup": False,
 }
 
+# The settings the README leaves to whoever runs the app: read as tasks.py left them, before TEST_CONFIG.
+RUNNER_SETTINGS = ("broker_url", "result_backend", "task_always_eager")
+
 
 @dataclass
 class WorkerState:
     app: Celery | None = None
     context: Any = None
     error: str | None = None
+    submitted: dict[str, Any] = field(default_factory=dict)  # RUNNER_SETTINGS as tasks.py set them
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +77,7 @@ def app(student: ModuleType, worker_state: WorkerState) -> Celery:
         if not isinstance(candidate, Celery):
             worker_state.error = f"tasks.py should define `app = Celery(...)`, got app = {candidate!r}"
         else:
+            worker_state.submitted = {key: candidate.conf.get(key) for key in RUNNER_SETTINGS}
             candidate.conf.update(TEST_CONFIG)
             try:
                 context = start_worker(candidate, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=3.0)
