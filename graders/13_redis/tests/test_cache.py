@@ -197,14 +197,18 @@ def test_get_or_compute_caches_nothing_when_compute_fails(student: ModuleType, r
     assert r.exists("user:9") == 0, f"nothing should be cached when compute() fails, but 'user:9' holds {r.get('user:9')!r}"
 
 
-@pytest.mark.points(1, hint="ttl_s below 1 raises ValueError before anything else happens (compute is not called).")
-def test_get_or_compute_rejects_a_bad_ttl(student: ModuleType, r: redis.Redis) -> None:
+@pytest.mark.points(1, hint="Check ttl_s first: below 1 raises ValueError before anything else happens (no GET, no compute).")
+def test_get_or_compute_rejects_a_bad_ttl(student: ModuleType, recording_r: RecordingRedis) -> None:
+    r = recording_r
     for ttl in (0, -5):
         compute = Compute("x")
+        r.commands.clear()
         assert_raises(
             ValueError, functools.partial(student.get_or_compute, r, "k", ttl, compute), f"get_or_compute(r, 'k', {ttl}, compute)"
         )
         assert compute.calls == 0, f"with ttl_s={ttl} compute() should not be called, it was called {compute.calls} times"
+        sent = ", ".join(command[0].upper() for command in r.commands)
+        assert not sent, f"with ttl_s={ttl} get_or_compute should raise ValueError before anything else, but it first sent {sent}"
     assert r.exists("k") == 0, "nothing should be cached when ttl_s is invalid"
 
 
