@@ -2,6 +2,9 @@
 
 Every test runs against a real redis-server (see conftest.py), on a database emptied before it.
 The submission comes through the `student` fixture (never imported here).
+
+PYTEST_DONT_REWRITE: a failed assert reports its own message only (what was expected, in the
+student's terms), without pytest's comparison dump.
 """
 
 import functools

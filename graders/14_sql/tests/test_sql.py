@@ -2,6 +2,9 @@
 
 The data (see conftest.py and README.md): customers 1-7 (two are called 'Ana Lima'; 5 and 7 never
 ordered; 6 has an order without lines), products 1-6 (5, 'Webcam', never sold), orders 1-6.
+
+PYTEST_DONT_REWRITE: a failed assert reports its own message only (what was expected, in the
+student's terms), without pytest's comparison dump.
 """
 
 from __future__ import annotations

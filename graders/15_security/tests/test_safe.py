@@ -3,6 +3,9 @@
 Every test attacks: each one pairs friendly input (which the vulnerable starter handles) with real
 attack payloads or a check of secure behaviour (which it does not). HTML is checked by parsing it
 the way a browser tokenizes it, so `&#34;` and `&quot;` are equally fine.
+
+PYTEST_DONT_REWRITE: a failed assert reports its own message only (what was expected, in the
+student's terms), without pytest's comparison dump.
 """
 
 from __future__ import annotations
