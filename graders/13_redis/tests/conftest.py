@@ -103,6 +103,28 @@ def r(redis_server: RedisServer) -> Iterator[redis.Redis]:
         client.close()
 
 
+class RecordingRedis(redis.Redis):
+    """A client that records each command it sends itself, as strings (its pipelines' commands are not seen)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.commands: list[tuple[str, ...]] = []
+        super().__init__(*args, **kwargs)
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        self.commands.append(tuple(str(arg) for arg in args))
+        return super().execute_command(*args, **options)
+
+
+@pytest.fixture
+def recording_r(redis_server: RedisServer, r: redis.Redis) -> Iterator[RecordingRedis]:
+    """Like `r` (same server, database emptied), but the test can read back the commands it sent."""
+    client = RecordingRedis(host=redis_server.host, port=redis_server.port, db=0, decode_responses=True, socket_timeout=5)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 @pytest.fixture
 def run_in_thread() -> Iterator[Callable[..., "Background"]]:
     """Start a call in a daemon thread; the test collects its result (or its exception) later."""

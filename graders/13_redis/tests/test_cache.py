@@ -2,6 +2,9 @@
 
 Every test runs against a real redis-server (see conftest.py), on a database emptied before it.
 The submission comes through the `student` fixture (never imported here).
+
+PYTEST_DONT_REWRITE: a failed assert reports its own message only (what was expected, in the
+student's terms), without pytest's comparison dump.
 """
 
 import functools
@@ -14,6 +17,10 @@ from typing import Any
 
 import pytest
 import redis
+from conftest import RecordingRedis
+
+EXPIRE_COMMANDS = frozenset({"EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"})
+EXPIRY_OPTIONS = frozenset({"EX", "PX", "EXAT", "PXAT"})
 
 
 def error_name(exc: BaseException) -> str:
@@ -110,6 +117,28 @@ def test_get_or_compute_miss_sets_the_ttl(student: ModuleType, r: redis.Redis) -
 
 
 @pytest.mark.points(
+    1,
+    hint="Store the value and its expiry in one command, r.set(key, data, ex=ttl_s): with a SET then an EXPIRE, "
+    "a process that dies in between leaves the key without a TTL for ever.",
+)
+def test_get_or_compute_sets_value_and_ttl_in_one_command(student: ModuleType, recording_r: RecordingRedis) -> None:
+    r = recording_r
+    call_ok(
+        lambda: student.get_or_compute(r, "page:home", 45, Compute("<h1>Home</h1>")), "get_or_compute(r, 'page:home', 45, ...)"
+    )
+    sent = [command for command in r.commands if len(command) > 1 and command[1] == "page:home"]
+    names = ", ".join(command[0].upper() for command in sent) or "nothing"
+    separate = [command for command in sent if command[0].upper() in EXPIRE_COMMANDS]
+    plain = [command for command in sent if command[0].upper() == "SET" and not EXPIRY_OPTIONS & {a.upper() for a in command[3:]}]
+    assert not separate and not plain, (
+        "on a miss the value and its expiry should be stored in one command, SET page:home <json> EX 45; "
+        f"for 'page:home' your code sent {names}"
+    )
+    ttl = r.ttl("page:home")
+    assert 44 <= ttl <= 45, f"the cached key should expire in ttl_s = 45 seconds, Redis says TTL = {ttl}"
+
+
+@pytest.mark.points(
     2, hint="Look the key up first: when GET finds it, return json.loads(cached) without calling compute or touching the TTL."
 )
 def test_get_or_compute_hit_skips_compute(student: ModuleType, r: redis.Redis) -> None:
@@ -171,14 +200,18 @@ def test_get_or_compute_caches_nothing_when_compute_fails(student: ModuleType, r
     assert r.exists("user:9") == 0, f"nothing should be cached when compute() fails, but 'user:9' holds {r.get('user:9')!r}"
 
 
-@pytest.mark.points(1, hint="ttl_s below 1 raises ValueError before anything else happens (compute is not called).")
-def test_get_or_compute_rejects_a_bad_ttl(student: ModuleType, r: redis.Redis) -> None:
+@pytest.mark.points(1, hint="Check ttl_s first: below 1 raises ValueError before anything else happens (no GET, no compute).")
+def test_get_or_compute_rejects_a_bad_ttl(student: ModuleType, recording_r: RecordingRedis) -> None:
+    r = recording_r
     for ttl in (0, -5):
         compute = Compute("x")
+        r.commands.clear()
         assert_raises(
             ValueError, functools.partial(student.get_or_compute, r, "k", ttl, compute), f"get_or_compute(r, 'k', {ttl}, compute)"
         )
         assert compute.calls == 0, f"with ttl_s={ttl} compute() should not be called, it was called {compute.calls} times"
+        sent = ", ".join(command[0].upper() for command in r.commands)
+        assert not sent, f"with ttl_s={ttl} get_or_compute should raise ValueError before anything else, but it first sent {sent}"
     assert r.exists("k") == 0, "nothing should be cached when ttl_s is invalid"
 
 
@@ -234,6 +267,19 @@ def test_counter_rejects_a_bad_amount(student: ModuleType, r: redis.Redis) -> No
         )
     assert r.exists("counter:visits") == 0, (
         f"a rejected increment should not touch the counter, it holds {r.get('counter:visits')!r}"
+    )
+
+
+@pytest.mark.points(
+    1, hint="bool is a subclass of int, so isinstance(True, int) is True: refuse True and False explicitly with ValueError."
+)
+def test_counter_rejects_booleans(student: ModuleType, r: redis.Redis) -> None:
+    for amount in (True, False):
+        assert_raises(
+            ValueError, functools.partial(student.incr_counter, r, "likes", amount), f"incr_counter(r, 'likes', {amount!r})"
+        )
+    assert r.exists("counter:likes") == 0, (
+        f"a rejected increment should not touch the counter, it holds {r.get('counter:likes')!r}"
     )
 
 
@@ -433,3 +479,77 @@ def test_collect_messages_times_out_and_unsubscribes(
     assert left == {"quiet": 0, "silent": 0}, (
         f"once collect_messages returns it should have unsubscribed, but channels still have subscribers: {left}"
     )
+
+
+@pytest.mark.points(
+    1,
+    hint="timeout_s is the total wait: compute deadline = time.monotonic() + timeout_s once, before the loop, and pass "
+    "get_message the time left (deadline - now), never timeout_s again for each message.",
+)
+def test_collect_messages_timeout_is_the_total_wait(
+    student: ModuleType,
+    r: redis.Redis,
+    run_in_thread: Callable[..., Any],
+    wait_for_subscribers: Callable[[str, int], int],
+) -> None:
+    what = "collect_messages(r, 'ticks', 1000, 1.0)"
+    started = time.monotonic()
+    job = run_in_thread(student.collect_messages, r, "ticks", 1000, 1.0)
+    if wait_for_subscribers("ticks", 1) < 1:
+        job.result(0.5, what)
+        pytest.fail(f"{what} should subscribe to 'ticks', but it has no subscriber", pytrace=False)
+    sent = 0
+    while job.thread.is_alive() and time.monotonic() - started < 6.0:  # a message every 0.1 s, for 6 s at most
+        r.publish("ticks", json.dumps({"n": sent}))
+        sent += 1
+        time.sleep(0.1)
+    if job.thread.is_alive():
+        pytest.fail(
+            f"{what} should return once 1.0 s have passed since the call, whatever arrives meanwhile; with a message "
+            f"every 0.1 s it was still running after {time.monotonic() - started:.1f} s ({sent} messages): "
+            "timeout_s is the total wait, not a wait per message",
+            pytrace=False,
+        )
+    got = job.result(1.0, what)
+    expected = [{"n": n} for n in range(len(got))] if isinstance(got, list) else None
+    assert got == expected, f"{what} should return the messages that arrived before the timeout, in order, got {got!r}"
+
+
+@pytest.mark.points(
+    1,
+    hint="Close the PubSub on every way out, errors included (here json.loads on a message that is not JSON): "
+    "`with r.pubsub() as pubsub:` or try/finally with pubsub.close().",
+)
+def test_collect_messages_unsubscribes_on_an_error(
+    student: ModuleType,
+    r: redis.Redis,
+    run_in_thread: Callable[..., Any],
+    wait_for_subscribers: Callable[[str, int], int],
+) -> None:
+    what = "collect_messages(r, 'alerts', 2, 3.0)"
+    job = run_in_thread(student.collect_messages, r, "alerts", 2, 3.0)
+    if wait_for_subscribers("alerts", 1) < 1:
+        job.result(0.5, what)
+        pytest.fail(f"{what} should subscribe to 'alerts', but it has no subscriber", pytrace=False)
+    r.publish("alerts", "this is not JSON {")
+    job.thread.join(6.0)
+    if job.thread.is_alive():
+        pytest.fail(f"{what} should have returned within its 3 s timeout, it is still running after 6 s", pytrace=False)
+    ended = "returned" if job.error is None else f"raised {type(job.error).__name__}"
+    deadline = time.monotonic() + 2.0  # job.error (and the call's variables it refers to) stays alive meanwhile
+    while (left := int(dict(r.pubsub_numsub("alerts")).get("alerts", 0))) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert left == 0, (
+        f"after a message that is not JSON, {what} {ended}, but 'alerts' still has {left} subscriber: "
+        "always unsubscribe and close the PubSub before leaving, also on an error"
+    )
+
+
+@pytest.mark.points(1, hint="collect_messages raises ValueError when count < 1 or timeout_s <= 0.")
+def test_collect_messages_rejects_bad_arguments(student: ModuleType, r: redis.Redis) -> None:
+    for count, timeout in ((0, 1.0), (-1, 1.0), (1, 0), (1, -0.5)):
+        assert_raises(
+            ValueError,
+            functools.partial(student.collect_messages, r, "news", count, timeout),
+            f"collect_messages(r, 'news', {count!r}, {timeout!r})",
+        )

@@ -2,10 +2,12 @@
 
 SCHEMA and SEED are the same as the `demo_db()` cell of the notebook (README.md lists the data).
 """
+
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -71,9 +73,9 @@ TABLES = ("customers", "products", "orders", "order_items")
 Snapshot = dict[str, list[tuple[object, ...]]]
 
 
-def make_db() -> sqlite3.Connection:
+def make_db(factory: type[sqlite3.Connection] = sqlite3.Connection) -> sqlite3.Connection:
     """A new in-memory database with the shop's schema and seed data, foreign keys enforced."""
-    conn = sqlite3.connect(":memory:")
+    conn = sqlite3.connect(":memory:", factory=factory)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.executescript(SCHEMA + SEED)
     conn.commit()
@@ -83,6 +85,57 @@ def make_db() -> sqlite3.Connection:
 @pytest.fixture
 def db() -> Iterator[sqlite3.Connection]:
     conn = make_db()
+    yield conn
+    conn.close()
+
+
+class RecordingCursor(sqlite3.Cursor):
+    """A cursor that adds the SQL text of each statement it runs to its connection's `statements`."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        record(self.connection, sql)
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:
+        record(self.connection, sql)
+        return super().executemany(sql, seq_of_parameters)
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        record(self.connection, sql_script)
+        return super().executescript(sql_script)
+
+
+class RecordingConnection(sqlite3.Connection):
+    """A connection that keeps the SQL text of every statement run through it (its parameters are not kept)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.statements: list[str] = []
+
+    def cursor(self, factory: Any = RecordingCursor) -> Any:
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        return self.cursor().executescript(sql_script)
+
+
+def record(conn: sqlite3.Connection, sql: str) -> None:
+    if isinstance(conn, RecordingConnection):
+        conn.statements.append(sql)
+
+
+@pytest.fixture
+def recording_db() -> Iterator[RecordingConnection]:
+    """Like `db`, but its `statements` list the SQL text of everything run on it during the test."""
+    conn = make_db(RecordingConnection)
+    assert isinstance(conn, RecordingConnection)
+    conn.statements.clear()
     yield conn
     conn.close()
 

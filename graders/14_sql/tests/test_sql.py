@@ -2,7 +2,11 @@
 
 The data (see conftest.py and README.md): customers 1-7 (two are called 'Ana Lima'; 5 and 7 never
 ordered; 6 has an order without lines), products 1-6 (5, 'Webcam', never sold), orders 1-6.
+
+PYTEST_DONT_REWRITE: a failed assert reports its own message only (what was expected, in the
+student's terms), without pytest's comparison dump.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -11,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import RecordingConnection
 
 Snapshot = dict[str, list[tuple[object, ...]]]
 TakeSnapshot = Callable[[sqlite3.Connection], Snapshot]
@@ -75,7 +80,7 @@ def test_find_customer_finds_every_match_by_id(student: ModuleType, db: sqlite3.
     value, error = call(student.find_customer, db, "Seán O'Brien")
     expected = [(3, "Seán O'Brien", "sean@example.com")]
     assert error is None and rows(value) == expected, (
-        f"find_customer(conn, \"Seán O'Brien\") should be {expected!r} (a quote in a name is fine with a ? "
+        f'find_customer(conn, "Seán O\'Brien") should be {expected!r} (a quote in a name is fine with a ? '
         f"placeholder), {described(value, error)}"
     )
 
@@ -88,9 +93,7 @@ def test_find_customer_matches_the_exact_name_only(student: ModuleType, db: sqli
 
 
 @pytest.mark.points(3, hint="Never put the name into the SQL text: pass it as a parameter, `WHERE name = ?`, (name,).")
-def test_find_customer_resists_sql_injection(
-    student: ModuleType, db: sqlite3.Connection, snapshot: TakeSnapshot
-) -> None:
+def test_find_customer_resists_sql_injection(student: ModuleType, db: sqlite3.Connection, snapshot: TakeSnapshot) -> None:
     before = snapshot(db)
     for attack in ("x' OR '1'='1", "Ana Lima' --", "' UNION SELECT id, name, city FROM customers --",
                    "'; DROP TABLE customers; --"):  # fmt: skip
@@ -137,9 +140,7 @@ def test_customer_spending_lists_customers_without_orders(student: ModuleType, d
     by_id = {row[0]: row for row in got} if isinstance(got, list) else {}
     for expected in ((7, "Aaron Fox", 0, 0), (5, "Chloé Martin", 0, 0)):
         row = by_id.get(expected[0])
-        assert row == expected, (
-            f"customer_spending should list {expected[1]}, who never ordered, as {expected!r}, got {row!r}"
-        )
+        assert row == expected, f"customer_spending should list {expected[1]}, who never ordered, as {expected!r}, got {row!r}"
 
 
 @pytest.mark.points(1, hint="Count orders, not joined rows: COUNT(DISTINCT o.id). An order without lines still counts.")
@@ -208,17 +209,31 @@ def test_add_customer_stores_quotes_and_sql_as_text(student: ModuleType, db: sql
     assert row is not None and tuple(row) == (name, "O'Fallon"), f"the name and city should be stored as given, got {row!r}"
     count = db.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
     assert count == 8, f"the customers table should now hold 8 rows, it holds {count}"
+    padded = ("  Mia  Wong ", " mia@example.com", "Kuala Lumpur\t")
+    value, error = call(student.add_customer, db, *padded)
+    what = f"add_customer(conn, {', '.join(map(repr, padded))})"
+    assert error is None and value == 9, f"{what} should return 9, {described(value, error)}"
+    row = db.execute("SELECT name, email, city FROM customers WHERE id = 9").fetchone()
+    assert row is not None and tuple(row) == padded, (
+        f"values should be stored exactly as given, spaces included (no stripping): expected {padded!r}, got {row!r}"
+    )
 
 
-@pytest.mark.points(1, hint="Check `not name.strip()` and `not email.strip()` first and raise ValueError.")
+@pytest.mark.points(1, hint="Check `not name.strip()` and `not email.strip()` first and raise ValueError, before any SQL runs.")
 def test_add_customer_rejects_blank_name_or_email(
-    student: ModuleType, db: sqlite3.Connection, snapshot: TakeSnapshot
+    student: ModuleType, recording_db: RecordingConnection, snapshot: TakeSnapshot
 ) -> None:
+    db = recording_db
     before = snapshot(db)
     for name, email in (("", "x@example.com"), ("   ", "y@example.com"), ("Eve", ""), ("Eve", " \t")):
+        db.statements.clear()
         value, error = call(student.add_customer, db, name, email, "Rome")
         assert isinstance(error, ValueError), (
             f"add_customer(conn, {name!r}, {email!r}, 'Rome') should raise ValueError, {described(value, error)}"
+        )
+        assert not db.statements, (
+            f"add_customer(conn, {name!r}, {email!r}, 'Rome') should raise ValueError before touching the database, "
+            f"but it ran {db.statements[0].strip()!r} first"
         )
     after = snapshot(db)
     assert after == before, f"a rejected customer must not be stored, but: {changes(before, after)}"
@@ -267,9 +282,7 @@ def test_place_order_can_buy_the_whole_stock(student: ModuleType, db: sqlite3.Co
 
 
 @pytest.mark.points(3, hint="Do everything in one `with conn:` block: an exception rolls back the order and every stock change.")
-def test_place_order_rolls_back_when_stock_is_short(
-    student: ModuleType, db: sqlite3.Connection, snapshot: TakeSnapshot
-) -> None:
+def test_place_order_rolls_back_when_stock_is_short(student: ModuleType, db: sqlite3.Connection, snapshot: TakeSnapshot) -> None:
     before = snapshot(db)
     value, error = call(student.place_order, db, 2, [(1, 2), (3, 4)], "2024-04-03")
     assert isinstance(error, ValueError), (
@@ -285,9 +298,7 @@ def test_place_order_rolls_back_when_stock_is_short(
 
 
 @pytest.mark.points(2, hint="Check that the customer and each product exist; raise LookupError and roll back.")
-def test_place_order_unknown_customer_or_product(
-    student: ModuleType, db: sqlite3.Connection, snapshot: TakeSnapshot
-) -> None:
+def test_place_order_unknown_customer_or_product(student: ModuleType, db: sqlite3.Connection, snapshot: TakeSnapshot) -> None:
     before = snapshot(db)
     for customer_id, items, what in ((42, [(2, 1)], "customer 42"), (1, [(2, 1), (99, 1)], "product 99")):
         value, error = call(student.place_order, db, customer_id, items, "2024-04-04")
@@ -312,3 +323,118 @@ def test_place_order_rejects_empty_orders_and_bad_quantities(
         )
         after = snapshot(db)
         assert after == before, f"a rejected order must change nothing, but: {changes(before, after)}"
+
+
+# --- every function ------------------------------------------------------------------------------
+
+
+def add_rows_the_demo_lacks(conn: sqlite3.Connection) -> None:
+    """Customer 8 (a third Ana Lima), product 7 (Dock), and order 7 by Aaron Fox (7) for two docks."""
+    with conn:
+        conn.execute("INSERT INTO customers VALUES (8, 'Ana Lima', 'ana8@example.com', 'Faro')")
+        conn.execute("INSERT INTO products VALUES (7, 'Dock', 9000, 5)")
+        conn.execute("INSERT INTO orders VALUES (7, 7, '2024-05-01')")
+        conn.execute("INSERT INTO order_items VALUES (7, 7, 2)")
+
+
+@pytest.mark.points(
+    1,
+    hint="Run every query on the `conn` your function is given (its first parameter), never on the notebook's own "
+    "`conn` or a database of your own: the grader passes a different database.",
+)
+def test_functions_use_the_connection_they_are_given(student: ModuleType, db: sqlite3.Connection) -> None:
+    add_rows_the_demo_lacks(db)
+    checks: list[tuple[str, Callable[[], Any], Any]] = [
+        ("find_customer(conn, 'Ana Lima')", lambda: student.find_customer(db, "Ana Lima"),
+         [(1, "Ana Lima", "ana@example.com"), (4, "Ana Lima", "ana.lima@example.com"), (8, "Ana Lima", "ana8@example.com")]),
+        ("order_lines(conn, 7)", lambda: student.order_lines(db, 7), [("Dock", 2, 18000)]),
+        ("best_sellers(conn, 2)", lambda: student.best_sellers(db, 2),
+         [("USB cable", 8), ("Mouse", 3), ("Dock", 2), ("Headset", 2), ("Keyboard", 2)]),
+        ("customer_spending(conn)[:2]", lambda: rows(student.customer_spending(db))[:2],
+         [(7, "Aaron Fox", 1, 18000), (2, "Ben Okafor", 1, 18000)]),
+    ]  # fmt: skip
+    for what, function, expected in checks:
+        value, error = call(function)
+        assert error is None and rows(value) == expected, (
+            f"on a database with a customer, a product and an order more than the demo, {what} should be "
+            f"{expected!r}, {described(value, error)}: use the connection you are given"
+        )
+
+
+@pytest.mark.points(
+    1, hint="Never close the connection you are given (no conn.close(), no `with closing(conn)`): the caller goes on using it."
+)
+def test_functions_leave_the_connection_open(student: ModuleType, db: sqlite3.Connection) -> None:
+    calls: list[tuple[str, Callable[[], Any]]] = [
+        ("find_customer(conn, 'Ana Lima')", lambda: student.find_customer(db, "Ana Lima")),
+        ("order_lines(conn, 4)", lambda: student.order_lines(db, 4)),
+        ("customer_spending(conn)", lambda: student.customer_spending(db)),
+        ("best_sellers(conn, 2)", lambda: student.best_sellers(db, 2)),
+        ("add_customer(conn, 'Zoë Quinn', 'zoe@example.com', 'Oslo')",
+         lambda: student.add_customer(db, "Zoë Quinn", "zoe@example.com", "Oslo")),
+        ("place_order(conn, 5, [(2, 2)], '2024-04-01')", lambda: student.place_order(db, 5, [(2, 2)], "2024-04-01")),
+    ]  # fmt: skip
+    for what, function in calls:
+        value, error = call(function)
+        assert error is None, f"{what} should work, {described(value, error)}"
+        try:
+            db.execute("SELECT 1").fetchone()
+        except sqlite3.ProgrammingError as exc:
+            pytest.fail(f"after {what} the connection can no longer be used ({exc}): do not close it", pytrace=False)
+
+
+@pytest.mark.points(
+    1,
+    hint="Return lists of plain tuples (what fetchall() gives with the default row factory) and ints: no sqlite3.Row, no cursor.",
+)
+def test_functions_return_plain_tuples_and_ints(student: ModuleType, db: sqlite3.Connection) -> None:
+    ids: list[tuple[str, Callable[[], Any]]] = [
+        ("add_customer(conn, 'Zoë Quinn', 'zoe@example.com', 'Oslo')",
+         lambda: student.add_customer(db, "Zoë Quinn", "zoe@example.com", "Oslo")),
+        ("place_order(conn, 5, [(2, 2)], '2024-04-01')", lambda: student.place_order(db, 5, [(2, 2)], "2024-04-01")),
+    ]  # fmt: skip
+    for what, function in ids:
+        value, error = call(function)
+        assert error is None and type(value) is int, f"{what} should return the new id as an int, {described(value, error)}"
+    queries: list[tuple[str, Callable[[], Any]]] = [
+        ("find_customer(conn, 'Ana Lima')", lambda: student.find_customer(db, "Ana Lima")),
+        ("order_lines(conn, 4)", lambda: student.order_lines(db, 4)),
+        ("best_sellers(conn, 2)", lambda: student.best_sellers(db, 2)),
+        ("customer_spending(conn)", lambda: student.customer_spending(db)),
+    ]
+    for what, function in queries:
+        value, error = call(function)
+        assert error is None, f"{what} should work, {described(value, error)}"
+        kinds = sorted({type(row).__name__ for row in value}) if isinstance(value, list) else []
+        assert isinstance(value, list) and kinds == ["tuple"], (
+            f"{what} should return a list of tuples, it returned a {type(value).__name__}"
+            + (f" of {', '.join(kinds)}" if kinds else "")
+        )
+
+
+@pytest.mark.points(
+    1,
+    hint="Pass every value as a ? parameter, ids and numbers too: never put a value into the SQL text with "
+    "f-strings, %, + or .format().",
+)
+def test_values_never_go_into_the_sql_text(student: ModuleType, recording_db: RecordingConnection) -> None:
+    db = recording_db
+    calls: list[tuple[str, Callable[[], Any], tuple[str, ...]]] = [
+        ("find_customer(conn, 'Zed Quorra')", lambda: student.find_customer(db, "Zed Quorra"), ("Zed Quorra",)),
+        ("order_lines(conn, 987654)", lambda: student.order_lines(db, 987654), ("987654",)),
+        ("best_sellers(conn, 31337)", lambda: student.best_sellers(db, 31337), ("31337",)),
+        ("add_customer(conn, 'Quill Vantorp', 'quill@example.org', 'Zagreb')",
+         lambda: student.add_customer(db, "Quill Vantorp", "quill@example.org", "Zagreb"),
+         ("Quill Vantorp", "quill@example.org", "Zagreb")),
+        ("place_order(conn, 7, [(4, 77)], '2031-07-19')", lambda: student.place_order(db, 7, [(4, 77)], "2031-07-19"),
+         ("2031-07-19", "77")),
+    ]  # fmt: skip
+    for what, function, values in calls:
+        db.statements.clear()
+        value, error = call(function)
+        assert error is None, f"{what} should work, {described(value, error)}"
+        for sql in db.statements:
+            leaked = [v for v in values if v in sql]
+            assert not leaked, (
+                f"{what} put {leaked[0]!r} into the SQL text: {' '.join(sql.split())!r}; pass values as ? parameters"
+            )

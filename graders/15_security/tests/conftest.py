@@ -82,9 +82,9 @@ class Tree:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Tree:
-    """root/files/{notes.txt, sub/note.txt, reports/2024.txt, alias.txt -> notes.txt,
+    """root/files/{notes.txt, sub/note.txt, reports/2024.txt, 50%25.txt, alias.txt -> notes.txt,
     escape.txt -> ../secret.txt, outdir -> ../outside/}, root/secret.txt, root/outside/loot.txt,
-    root/files-private/key.txt."""
+    root/files-private/key.txt, and root/files-link -> files (the base reached through a symlink)."""
     root = tmp_path / "site"
     base = root / "files"
     (base / "sub").mkdir(parents=True)
@@ -94,12 +94,14 @@ def tree(tmp_path: Path) -> Tree:
     (base / "notes.txt").write_bytes(b"public notes")
     (base / "sub" / "note.txt").write_bytes(b"a note in sub")
     (base / "reports" / "2024.txt").write_bytes(b"report 2024")
+    (base / "50%25.txt").write_bytes(b"a name with a percent sign")
     (root / "secret.txt").write_bytes(b"TOP SECRET")
     (root / "outside" / "loot.txt").write_bytes(b"LOOT")
     (root / "files-private" / "key.txt").write_bytes(b"PRIVATE KEY")
     os.symlink(base / "notes.txt", base / "alias.txt")
     os.symlink(root / "secret.txt", base / "escape.txt")
     os.symlink(root / "outside", base / "outdir", target_is_directory=True)
+    os.symlink(base, root / "files-link", target_is_directory=True)
     return Tree(root, base, root / "secret.txt", root / "files-private" / "key.txt")
 
 
@@ -214,9 +216,9 @@ def assert_raises(
     pytest.fail(f"{what} should raise {expected.__name__}, but it returned {result!r}", pytrace=False)
 
 
-def read_via(student: ModuleType, base: Path, user_path: str) -> bytes:
-    """safe_open(base, user_path).read(), closing the file; fails readably if it raises."""
-    handle = call_ok(lambda: student.safe_open(str(base), user_path), f"safe_open(base, {user_path!r})")
+def read_via(student: ModuleType, base: Path, user_path: str, what: str = "") -> bytes:
+    """safe_open(base, user_path).read(), closing the file; fails readably (naming the call, or `what`) if it raises."""
+    handle = call_ok(lambda: student.safe_open(str(base), user_path), what or f"safe_open(base, {user_path!r})")
     try:
         data = handle.read()
     finally:

@@ -3,6 +3,9 @@
 Every test attacks: each one pairs friendly input (which the vulnerable starter handles) with real
 attack payloads or a check of secure behaviour (which it does not). HTML is checked by parsing it
 the way a browser tokenizes it, so `&#34;` and `&quot;` are equally fine.
+
+PYTEST_DONT_REWRITE: a failed assert reports its own message only (what was expected, in the
+student's terms), without pytest's comparison dump.
 """
 
 from __future__ import annotations
@@ -45,6 +48,45 @@ def test_find_user_finds_names_with_quotes(student: ModuleType, db: sqlite3.Conn
     assert got == expected, f'find_user(conn, "O\'Brien") should be {expected!r}, got {got!r}'
     for payload in ("nobody' OR ''='", "O''Brien"):
         assert_no_user(student, db, payload)
+
+
+@pytest.mark.points(
+    1,
+    hint="WHERE username = ? matches exactly: no LIKE (% and _ would be wildcards) and no COLLATE NOCASE; "
+    "return is_admin as a bool (True/False), not SQLite's 0/1.",
+)
+def test_find_user_matches_exactly(student: ModuleType, db: sqlite3.Connection) -> None:
+    for name in ("alice", "a_b", "O'Brien"):
+        got, expected = find(student, db, name), user_row(name)
+        assert got == expected, f"find_user(conn, {name!r}) should be {expected!r}, got {got!r}"
+        types = {key: type(value).__name__ for key, value in got.items()}
+        assert types == {"id": "int", "username": "str", "email": "str", "is_admin": "bool"}, (
+            f"find_user(conn, {name!r}) should give id an int, username and email str, is_admin a bool (True/False); "
+            f"got the types {types}"
+        )
+    for name in ("%", "_%", "a%", "ax_", "ALICE", "Bob", "alice "):
+        got = find(student, db, name)
+        assert got is None, f"find_user(conn, {name!r}) should be None (no username is exactly {name!r}), got {got!r}"
+
+
+@pytest.mark.points(
+    1,
+    hint="Pass the value as a ? parameter, never in the SQL text: even quotes escaped by hand leave it in the text, "
+    "and SQLite refuses some characters there (a NUL byte).",
+)
+def test_find_user_never_puts_the_value_in_the_sql(student: ModuleType, db: sqlite3.Connection) -> None:
+    got, expected = find(student, db, "O'Brien"), user_row("O'Brien")
+    assert got == expected, f'find_user(conn, "O\'Brien") should be {expected!r}, got {got!r}'
+    for payload in ("bob\x00", "bob\x00' OR '1'='1", "\x00"):
+        try:
+            got = student.find_user(db, payload)
+        except Exception as exc:
+            pytest.fail(
+                f"find_user(conn, {payload!r}) should be None (no user has that name), but it raised "
+                f"{type(exc).__name__}: {exc}: the value went into the SQL text instead of a ? parameter",
+                pytrace=False,
+            )
+        assert got is None, f"find_user(conn, {payload!r}) should be None (no user has that name), got {got!r}"
 
 
 @pytest.mark.points(2, hint="A UNION SELECT payload must not leak another table: with a ? parameter it is only a strange name.")
@@ -260,6 +302,31 @@ def test_render_comment_escapes_and_keeps_line_breaks(student: ModuleType) -> No
     assert parsed.text == expected_text, f"the comment's text should read {expected_text!r}, a browser sees {parsed.text!r}"
 
 
+@pytest.mark.points(
+    1,
+    hint="Escape all five characters & < > \" ' (markupsafe.escape or html.escape do): an escaper of your own that "
+    "skips & shows '&lt;' as '<', one that skips ' breaks out of any attribute in single quotes.",
+)
+def test_render_escapes_every_special_character(student: ModuleType) -> None:
+    name, bio = "Ann O'Hara &amp; co", "it's 5 &lt; 6 & 'quoted' <i>"
+    html = profile(student, name, "https://ann.example/?q=1&r=2", bio)
+    parsed = parse_html(html, "render_profile")
+    link, paragraph = parsed.first("a"), parsed.first("p")
+    assert link is not None and link.text == name and link.attrs.get("title") == name, (
+        f"the name {name!r} should be shown exactly as typed, in the link and its title; a browser sees {html!r}"
+    )
+    assert paragraph is not None and paragraph.text == bio, (
+        f"the bio {bio!r} should be shown exactly as typed; a browser sees {paragraph.text if paragraph else None!r} in {html!r}"
+    )
+    author, text = "d'Artagnan", "l'amour &amp; la guerre\nit's &#39;fine&#39;"
+    comment_html = comment(student, author, text)
+    shown = parse_html(comment_html, "render_comment").text
+    expected = f"{author}: " + text.replace("\n", "")
+    assert shown == expected, f"the comment should read {expected!r} exactly as typed, a browser sees {shown!r}"
+    for what, got in (("render_profile", html), ("render_comment", comment_html)):
+        assert "'" not in got, f"{what} should escape every ' in the values (&#39;), like & < > and \"; got {got!r}"
+
+
 # --- paths: safe_open -------------------------------------------------------------------------
 
 
@@ -317,13 +384,19 @@ def test_safe_open_refuses_absolute_paths(student: ModuleType, tree: Tree) -> No
 
 @pytest.mark.points(
     2,
-    hint="Path.resolve() follows symlinks: check where the link really points, not the name it has inside base.",
+    hint="Resolve both base_dir and base_dir / user_path with Path.resolve(), which follows symlinks: "
+    "compare where they really are, not the names they have.",
 )
 def test_safe_open_refuses_symlinks_that_escape(student: ModuleType, tree: Tree) -> None:
     got = read_via(student, tree.base, "alias.txt")
     assert got == b"public notes", f"safe_open(base, 'alias.txt'), a link to notes.txt inside base, should read it; got {got!r}"
     for user_path in ("escape.txt", "outdir/loot.txt"):
         assert_refused(student, tree.base, user_path)
+    linked = tree.root / "files-link"
+    what = "safe_open(base, 'notes.txt') with base_dir given through a symlink (files-link -> files; resolve base_dir too)"
+    got = read_via(student, linked, "notes.txt", what)
+    assert got == b"public notes", f"{what} should read b'public notes', got {got!r}"
+    assert_refused(student, linked, "../secret.txt")
 
 
 @pytest.mark.points(
@@ -331,7 +404,11 @@ def test_safe_open_refuses_symlinks_that_escape(student: ModuleType, tree: Tree)
     hint="Decode the path first (urllib.parse.unquote, once), then check the decoded path: '..%2F' is '../'.",
 )
 def test_safe_open_decodes_then_checks(student: ModuleType, tree: Tree) -> None:
-    for user_path, expected in (("reports%2F2024.txt", b"report 2024"), ("sub%2Fnote.txt", b"a note in sub")):
+    for user_path, expected in (
+        ("reports%2F2024.txt", b"report 2024"),
+        ("sub%2Fnote.txt", b"a note in sub"),
+        ("50%2525.txt", b"a name with a percent sign"),  # the file 50%25.txt: decoded once, not twice
+    ):
         got = read_via(student, tree.base, user_path)
         assert got == expected, f"safe_open(base, {user_path!r}) should decode the path and read {expected!r}, got {got!r}"
     for user_path in (
@@ -430,9 +507,9 @@ def test_tokens_match_handles_missing_and_empty_values(student: ModuleType) -> N
     for given in (None, "", "abc12", "abc1234", 123, ["abc123"]):
         got = call_ok(lambda given=given: student.tokens_match("abc123", given), f"tokens_match('abc123', {given!r})")
         assert got is False, f"tokens_match('abc123', {given!r}) should be False, got {got!r}"
-    for expected in ("", b""):
+    for expected, given in (("", ""), (b"", b""), ("", "tok_3f9a1c0e7b2d"), (b"", None)):
         assert_raises(
             ValueError,
-            lambda expected=expected: student.tokens_match(expected, expected),
-            f"tokens_match({expected!r}, {expected!r})",
+            lambda expected=expected, given=given: student.tokens_match(expected, given),
+            f"tokens_match({expected!r}, {given!r})",
         )
