@@ -13,6 +13,7 @@ from . import __version__
 from .errors import InfraError
 from .exercise import Exercise
 from .results import GraderIdentity, SandboxInfo, SubmissionResult, TestResult
+from .rules import check_rules
 from .sandbox import RunRequest, Sandbox
 from .score import Verdict, score_outcome
 from .submission import Submission, collect_submission
@@ -117,7 +118,11 @@ class VerifyRow:
 def verify_exercise(
     exercise: Exercise, sandbox: Sandbox, on_row: Callable[[VerifyRow], None] = lambda row: None
 ) -> list[VerifyRow]:
-    """Grade the reference (must be 100 %), the starter (must be 0 %) and every mutant (below 100 %)."""
+    """Check the rules map (every README rule has a test), then grade the reference (must be 100 %),
+    the starter (must be 0 %) and every mutant (below 100 %)."""
+    rules = rules_rows(exercise)
+    for rule_row in rules:
+        on_row(rule_row)
     variants: list[tuple[str, Path, str, Callable[[SubmissionResult], bool]]] = [
         ("reference", exercise.reference_path(), "100 %", lambda r: r.status == "passed" and r.percent == 100.0),
         ("starter", exercise.path, "0 %", lambda r: r.score == 0 and r.status not in ("tampered", "infra_error")),
@@ -128,9 +133,9 @@ def verify_exercise(
              lambda r: r.percent < 100.0 and r.status not in ("tampered", "infra_error"))
         )  # fmt: skip
     if len(variants) < 3 and exercise.kind != "tests":
-        rows = [VerifyRow(exercise.id, "mutants", "at least one", None, False, "no mutants in graders/*/mutants")]
+        rows = [*rules, VerifyRow(exercise.id, "mutants", "at least one", None, False, "no mutants in graders/*/mutants")]
     else:
-        rows = []
+        rows = rules
     for variant, folder, expectation, check in variants:
         try:
             result = grade_folder(exercise, folder, sandbox, student_id=variant)
@@ -143,3 +148,12 @@ def verify_exercise(
         on_row(row)
         rows.append(row)
     return rows
+
+
+def rules_rows(exercise: Exercise) -> list[VerifyRow]:
+    """One failing row per rules-map problem (see :mod:`runner.rules`), or one passing row."""
+    expectation = "every rule tested"
+    problems = check_rules(exercise)
+    if not problems:
+        return [VerifyRow(exercise.id, "rules", expectation, None, True)]
+    return [VerifyRow(exercise.id, "rules", expectation, None, False, str(problem)) for problem in problems]

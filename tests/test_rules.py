@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from runner.exercise import load_exercise
+from runner.grading import VerifyRow, verify_exercise
 from runner.rules import RuleProblem, check_rules, main, normative_sentences, split_prose
+from runner.sandbox.fake import FakeSandbox
 
 README = """\
 # 99 · Demo
@@ -201,3 +203,29 @@ def test_main_says_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     course(tmp_path, GOOD)
     assert main(["--root", str(tmp_path)]) == 0
     assert capsys.readouterr().out == "99_demo: ok (3 rules, 1 informative)\n"
+
+
+def verify_rows(tmp_path: Path, rules: str | None) -> list[VerifyRow]:
+    exercise = course(tmp_path, rules)
+    (tmp_path / "graders" / "99_demo" / "solution").mkdir()
+    for folder in ("solution", "mutants/accepts_negative"):
+        (tmp_path / "graders" / "99_demo" / folder / "m.py").write_text("")
+    (exercise / "m.py").write_text("")
+    seen: list[VerifyRow] = []
+    rows = verify_exercise(load_exercise(exercise), FakeSandbox.with_outcomes({}), on_row=seen.append)
+    assert seen == rows
+    return rows
+
+
+def test_verify_fails_an_exercise_without_rules_toml(tmp_path: Path) -> None:
+    rows = verify_rows(tmp_path, None)
+    assert [r.variant for r in rows] == ["rules", "reference", "starter", "mutant accepts_negative"]
+    assert not rows[0].ok
+    assert rows[0].problem.endswith("no rules.toml")
+
+
+def test_verify_shows_each_rules_problem_as_a_failing_row(tmp_path: Path) -> None:
+    rows = verify_rows(tmp_path, GOOD.replace('id = "missing-404"', 'id = "add-returns-sum"'))
+    [rules] = [r for r in rows if r.variant == "rules"]
+    assert not rules.ok and "duplicate-id add-returns-sum" in rules.problem
+    assert verify_rows(tmp_path / "good", GOOD)[0] == VerifyRow("99_demo", "rules", "every rule tested", None, True)
