@@ -100,7 +100,8 @@ def test_read_file_missing_file_prints_nothing(student: ModuleType, write_text: 
     with contextlib.redirect_stdout(printed):
         got = student.read_file(missing)
     assert got == "File not found!", f"read_file on a file that does not exist should return 'File not found!', got {got!r}"
-    assert printed.getvalue() == "", (
+    quiet = printed.getvalue() == ""
+    assert quiet, (
         f"read_file should return the message, not print it; it printed {printed.getvalue()!r}"
     )
 

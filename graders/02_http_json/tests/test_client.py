@@ -134,7 +134,8 @@ def test_errors_are_api_errors(student: ModuleType, library: "LibraryServer") ->
         "add_review for book 99 (the server answers 404), caught with `except ApiError`,",
     )
     kind = type(exc).__name__
-    assert isinstance(exc, student.NotFoundError), f"the error for a 404 answer should be a NotFoundError, got {kind}"
+    is_not_found = isinstance(exc, student.NotFoundError)
+    assert is_not_found, f"the error for a 404 answer should be a NotFoundError, got {kind}"
     names = ["NotFoundError", "ValidationError", "AuthError", "ApiTimeout", "ServiceUnavailable"]
     missing = [name for name in names if not isinstance(getattr(student, name, None), type)]
     assert not missing, f"client.py should define the error classes {', '.join(missing)} (do not rename them)"
@@ -340,7 +341,8 @@ def test_whoami_bad_token_raises_auth_error(student: ModuleType, library: "Libra
         what = f"whoami(base_url, {token!r}) (the server answers 401)"
         exc = expect_raises(student.AuthError, partial(student.whoami, library.base_url, token), what)
         assert exc.status == 401, f"the AuthError should have status 401, got {exc.status!r}"
-        assert str(exc) == "missing or invalid bearer token", (
+        server_text = str(exc) == "missing or invalid bearer token"
+        assert server_text, (
             f"the message should be the server's error text 'missing or invalid bearer token', got {str(exc)!r}"
         )
 
