@@ -15,6 +15,7 @@ from .errors import ExerciseError, InfraError, MutantError
 from .exercise import Exercise
 from .mutants import Mutant
 from .results import GraderIdentity, SandboxInfo, SubmissionResult, TestResult
+from .rules import check_rules
 from .sandbox import RunRequest, Sandbox
 from .score import Verdict, score_outcome
 from .submission import Submission, collect_submission, submission_from_files
@@ -145,16 +146,19 @@ def scores_partly(result: SubmissionResult) -> bool:
 def verify_exercise(
     exercise: Exercise, sandbox: Sandbox, on_row: Callable[[VerifyRow], None] = lambda row: None
 ) -> list[VerifyRow]:
-    """Grade the reference (must be 100 %), the starter (must be 0 %) and every mutant (below 100 %).
+    """Check the rules map (every README rule has a test), then grade the reference (must be
+    100 %), the starter (must be 0 %) and every mutant (below 100 %).
 
     Each mutant is graded as its diff applied to the reference; a diff that does not apply (or is
     empty, or changes nothing) fails its own row, naming the file and hunk, and verify goes on. For
     kind ``tests`` the mutants are the grading targets: each row checks that its diff applies."""
+    rows = rules_rows(exercise)
+    for rule_row in rows:
+        on_row(rule_row)
     variants: list[tuple[str, str, Callable[[], Submission], Callable[[SubmissionResult], bool]]] = [
         ("reference", "100 %", partial(collect_submission, exercise.reference_path(), exercise, "reference"), scores_full),
         ("starter", "0 %", partial(collect_submission, exercise.path, exercise, "starter"), scores_zero),
     ]
-    rows: list[VerifyRow] = []
     mutants = exercise.mutants()
     if not mutants:
         rows.append(VerifyRow(exercise.id, "mutants", "at least one", None, False, "no mutants/NAME.diff in the grader"))
@@ -190,3 +194,12 @@ def mutant_submission(exercise: Exercise, mutant: Mutant) -> Submission:
     if missing:
         raise ExerciseError(f"{exercise.reference_path()} has no {', '.join(missing)}: the mutant has nothing to patch")
     return submission_from_files({name: files[name] for name in exercise.files}, mutant.path, f"mutant {mutant.name}")
+
+
+def rules_rows(exercise: Exercise) -> list[VerifyRow]:
+    """One failing row per rules-map problem (see :mod:`runner.rules`), or one passing row."""
+    expectation = "every rule tested"
+    problems = check_rules(exercise)
+    if not problems:
+        return [VerifyRow(exercise.id, "rules", expectation, None, True)]
+    return [VerifyRow(exercise.id, "rules", expectation, None, False, str(problem)) for problem in problems]

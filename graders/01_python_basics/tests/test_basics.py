@@ -1,7 +1,10 @@
 """Hidden suite for 01_python_basics: the six functions of exercise.ipynb."""
 from __future__ import annotations
 
+import builtins
+import contextlib
 import copy
+import io
 import math
 import re
 from collections.abc import Callable
@@ -88,6 +91,47 @@ def test_read_file_missing_file(student: ModuleType, write_text: WriteText) -> N
         assert got == "File not found!", (
             f"read_file on a file that does not exist should return 'File not found!', got {got!r}"
         )
+
+
+@pytest.mark.points(1, hint="Return the message and print nothing: the caller decides what to show.")
+def test_read_file_missing_file_prints_nothing(student: ModuleType, write_text: WriteText) -> None:
+    missing = write_text("present.txt", "x") + ".missing"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        got = student.read_file(missing)
+    assert got == "File not found!", f"read_file on a file that does not exist should return 'File not found!', got {got!r}"
+    quiet = printed.getvalue() == ""
+    assert quiet, (
+        f"read_file should return the message, not print it; it printed {printed.getvalue()!r}"
+    )
+
+
+@pytest.mark.points(1, hint="Pass encoding='utf-8' to open() in read_file and parse_config: the default depends on the machine.")
+def test_files_are_opened_as_utf8(student: ModuleType, write_text: WriteText, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[tuple[str, str, object]] = []
+    real_open = io.open
+
+    def recording_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        encoding = kwargs.get("encoding", args[1] if len(args) > 1 else None)  # open(file, mode, buffering, encoding)
+        opened.append((str(file).rsplit("/", 1)[-1], str(mode), encoding))
+        return real_open(file, mode, *args, **kwargs)
+
+    text_path = write_text("greeting.txt", "Grüße\n")
+    config_path = write_text("city.cfg", "city = Köln\n")
+    monkeypatch.setattr(builtins, "open", recording_open)
+    for function in (student.read_file, student.parse_config):  # a notebook's namespace may hold its own `open`
+        names = getattr(function, "__globals__", None)
+        if isinstance(names, dict):
+            monkeypatch.setitem(names, "open", recording_open)
+    got_text = student.read_file(text_path)
+    got_config = student.parse_config(config_path)
+    monkeypatch.undo()
+    assert got_text == "Grüße\n", f"read_file on a UTF-8 file holding 'Grüße\\n' should return that text, got {got_text!r}"
+    assert got_config == {"city": "Köln"}, f"parse_config of 'city = Köln' should be {{'city': 'Köln'}}, got {got_config!r}"
+    utf8 = ("utf-8", "utf8")
+    without = sorted({name for name, mode, encoding in opened if "b" not in mode and str(encoding).lower().replace("_", "-") not in utf8})
+    all_utf8 = not without
+    assert all_utf8, f"files should be opened with encoding='utf-8'; these were opened without it: {', '.join(without)}"
 
 
 # --- safe_divide -------------------------------------------------------------------------------
@@ -280,3 +324,12 @@ def test_parse_config_empty_key_raises_with_line_number(student: ModuleType, wri
     assert _mentions_number(message, 4), (
         f"the ValueError for the empty key on line 4 should mention 4, got {message!r}"
     )
+
+
+@pytest.mark.points(1, hint="When a key appears twice, the later line wins: assign config[key] = value for every line.")
+def test_parse_config_later_duplicate_wins(student: ModuleType, write_text: WriteText) -> None:
+    content = "port = 80\nhost = a\nport = 8080\n"
+    path = write_text("twice.cfg", content)
+    got = student.parse_config(path)
+    expected = {"port": "8080", "host": "a"}
+    assert got == expected, f"parse_config of {content!r} should be {expected!r} (the later 'port' wins), got {got!r}"

@@ -4,7 +4,7 @@ Each test that asks for the `library` fixture gets a fresh server: a `ThreadingH
 on 127.0.0.1 with a port the OS picks, serving from a thread, shut down after the test.
 The server keeps every request it receives (`library.seen`) so that tests can check what the
 student's code sent, and tests steer it through plain attributes (`health_delay`,
-`report_plan`, `catalog_xml`, ...). The `student` fixture (the imported submission) comes
+`report_plan`, `catalog_xml`, `answers`, ...). The `student` fixture (the imported submission) comes
 from the grader.
 """
 
@@ -98,6 +98,8 @@ class LibraryServer:
         self.report_plan: list[int] = []  # statuses /report answers, one per request, before a 200
         self.catalog_xml = "<catalog/>"  # what /catalog serves to a client that accepts XML
         self.catalog_json: dict[str, Any] = {"books": []}  # ... and to any other client
+        # path -> (status, JSON body): answered instead of the normal route, e.g. a 500 for /me
+        self.answers: dict[str, tuple[int, Any]] = {}
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -154,6 +156,9 @@ class LibraryServer:
         handler.wfile.write(data)
 
     def route(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
+        if seen.path in self.answers:
+            status, payload = self.answers[seen.path]
+            return status, copy.deepcopy(payload), {}
         review_path = re.fullmatch(r"/books/(\d+)/reviews", seen.path)
         routes: dict[str, str] = {
             "/books": "GET",

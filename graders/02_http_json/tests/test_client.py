@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+import requests
 
 if TYPE_CHECKING:
     from conftest import LibraryServer
@@ -122,6 +123,26 @@ def mentions(message: str, field: str) -> bool:
     return re.search(rf"\b{re.escape(field)}\b", message) is not None
 
 
+# --- the error classes ---------------------------------------------------------------------
+
+
+@pytest.mark.points(1, hint="Keep the starter's error classes: each one is a subclass of ApiError, so `except ApiError` catches all.")
+def test_errors_are_api_errors(student: ModuleType, library: "LibraryServer") -> None:
+    exc = expect_raises(
+        student.ApiError,
+        lambda: student.add_review(library.base_url, 99, 5, "Great."),
+        "add_review for book 99 (the server answers 404), caught with `except ApiError`,",
+    )
+    kind = type(exc).__name__
+    is_not_found = isinstance(exc, student.NotFoundError)
+    assert is_not_found, f"the error for a 404 answer should be a NotFoundError, got {kind}"
+    names = ["NotFoundError", "ValidationError", "AuthError", "ApiTimeout", "ServiceUnavailable"]
+    missing = [name for name in names if not isinstance(getattr(student, name, None), type)]
+    assert not missing, f"client.py should define the error classes {', '.join(missing)} (do not rename them)"
+    apart = [name for name in names if not issubclass(getattr(student, name), student.ApiError)]
+    assert not apart, f"every error class should be a subclass of ApiError; these are not: {', '.join(apart)}"
+
+
 # --- find_books: GET with query parameters, a JSON body ------------------------------------
 
 
@@ -175,6 +196,33 @@ def test_find_books_error_status_raises_api_error(student: ModuleType, library: 
             f"find_books(base_url, {LE_GUIN!r}, limit={limit}) (the server answers 400)",
         )
         assert exc.status == 400, f"the ApiError for a 400 answer should have status 400, got {exc.status!r}"
+
+
+@pytest.mark.points(
+    1, hint="Pass timeout= (a few seconds) to every requests call, so that a server that never answers cannot hang you."
+)
+def test_every_request_has_a_timeout(student: ModuleType, library: "LibraryServer", monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[str, str, object]] = []
+    real_request = requests.Session.request
+
+    def recording(session: requests.Session, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append((method.upper(), url.split("?")[0].removeprefix(library.base_url), kwargs.get("timeout")))
+        return real_request(session, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", recording)
+    library.report_plan = [503]
+    calls: list[tuple[str, Callable[[], object]]] = [
+        ("find_books(base_url, 'Frank Herbert')", lambda: student.find_books(library.base_url, "Frank Herbert")),
+        ("add_review(base_url, 3, 5, 'A classic.')", lambda: student.add_review(library.base_url, 3, 5, "A classic.")),
+        ("whoami(base_url, 's3cret-ada')", lambda: student.whoami(library.base_url, "s3cret-ada")),
+        ("health(base_url)", lambda: student.health(library.base_url)),
+        ("get_report(base_url, attempts=2, delay=0)", lambda: student.get_report(library.base_url, attempts=2, delay=0)),
+        ("fetch_catalog(base_url)", lambda: student.fetch_catalog(library.base_url)),
+    ]
+    for what, call in calls:
+        run(what, call)
+    without = sorted({f"{method} {path}" for method, path, timeout in sent if timeout is None})
+    assert not without, f"every request should pass a timeout= to requests; these did not: {', '.join(without)}"
 
 
 # --- add_review: POST JSON, 201 / 400 / 404 ------------------------------------------------
@@ -241,6 +289,28 @@ def test_add_review_blank_text_names_the_field(student: ModuleType, library: "Li
     assert got == "text", f"the ValidationError's field should be 'text', got {got!r}"
 
 
+@pytest.mark.points(1, hint="Success is 201 (Created) only: a 200 answer is not what add_review expects, so raise ApiError.")
+def test_add_review_refuses_200(student: ModuleType, library: "LibraryServer") -> None:
+    library.answers["/books/3/reviews"] = (200, {"id": 1, "book_id": 3, "stars": 5, "text": "A classic."})
+    exc = expect_raises(
+        student.ApiError,
+        lambda: student.add_review(library.base_url, 3, 5, "A classic."),
+        "add_review(base_url, 3, 5, 'A classic.') when the server answers 200 instead of 201",
+    )
+    assert exc.status == 200, f"the ApiError for a 200 answer should have status 200, got {exc.status!r}"
+
+
+@pytest.mark.points(1, hint="Any status but 201, 400 and 404 raises ApiError(message, status), e.g. a 500.")
+def test_add_review_other_status_raises_api_error(student: ModuleType, library: "LibraryServer") -> None:
+    library.answers["/books/3/reviews"] = (500, {"error": "the review store is down"})
+    exc = expect_raises(
+        student.ApiError,
+        lambda: student.add_review(library.base_url, 3, 5, "A classic."),
+        "add_review(base_url, 3, 5, 'A classic.') when the server answers 500",
+    )
+    assert exc.status == 500, f"the ApiError for a 500 answer should have status 500, got {exc.status!r}"
+
+
 # --- whoami: a request header in, a response header out ------------------------------------
 
 
@@ -265,12 +335,27 @@ def test_whoami_reads_rate_limit_header_as_int(student: ModuleType, library: "Li
     assert kinds == ("int", "int"), f"the remaining count should be an int, got {kinds}"
 
 
-@pytest.mark.points(1, hint="A 401 answer raises AuthError(error, 401).")
+@pytest.mark.points(1, hint="A 401 answer raises AuthError(error, 401), with the server's 'error' text as the message.")
 def test_whoami_bad_token_raises_auth_error(student: ModuleType, library: "LibraryServer") -> None:
     for token in ("wrong-token", ""):
         what = f"whoami(base_url, {token!r}) (the server answers 401)"
         exc = expect_raises(student.AuthError, partial(student.whoami, library.base_url, token), what)
         assert exc.status == 401, f"the AuthError should have status 401, got {exc.status!r}"
+        server_text = str(exc) == "missing or invalid bearer token"
+        assert server_text, (
+            f"the message should be the server's error text 'missing or invalid bearer token', got {str(exc)!r}"
+        )
+
+
+@pytest.mark.points(1, hint="Any status but 200 and 401 raises ApiError(message, status): check it before reading the body.")
+def test_whoami_other_status_raises_api_error(student: ModuleType, library: "LibraryServer") -> None:
+    library.answers["/me"] = (500, {"error": "the user store is down"})
+    exc = expect_raises(
+        student.ApiError,
+        lambda: student.whoami(library.base_url, "s3cret-ada"),
+        "whoami(base_url, 's3cret-ada') when the server answers 500",
+    )
+    assert exc.status == 500, f"the ApiError for a 500 answer should have status 500, got {exc.status!r}"
 
 
 # --- health: a timeout ---------------------------------------------------------------------
@@ -304,6 +389,13 @@ def test_health_waits_as_long_as_the_timeout_allows(student: ModuleType, library
     library.health_delay = 0.4
     got = run("health(base_url, timeout=1.5) when the server takes 0.4 s", lambda: student.health(library.base_url, timeout=1.5))
     assert got == "ok", f"health(base_url, timeout=1.5) should return 'ok' from a server that takes 0.4 s, got {got!r}"
+
+
+@pytest.mark.points(1, hint="Check the status code: any answer but 200 raises ApiError(message, status).")
+def test_health_error_status_raises_api_error(student: ModuleType, library: "LibraryServer") -> None:
+    library.answers["/health"] = (503, {"error": "shutting down"})
+    exc = expect_raises(student.ApiError, lambda: student.health(library.base_url), "health(base_url) when the server answers 503")
+    assert exc.status == 503, f"the ApiError for a 503 answer should have status 503, got {exc.status!r}"
 
 
 # --- get_report: retries -------------------------------------------------------------------
@@ -375,6 +467,23 @@ def test_get_report_waits_between_attempts(student: ModuleType, library: "Librar
     assert len(gaps) == 2 and min(gaps) >= 0.15, f"with delay=0.2 the 3 requests should be about 0.2 s apart, got gaps {gaps} s"
 
 
+@pytest.mark.points(1, hint="Sleep only before a retry: after the last attempt's 503, raise ServiceUnavailable at once.")
+def test_get_report_does_not_wait_after_the_last_attempt(student: ModuleType, library: "LibraryServer") -> None:
+    library.report_plan = [503] * 3
+    expect_raises(
+        student.ServiceUnavailable,
+        lambda: student.get_report(library.base_url, attempts=2, delay=1.0),
+        "get_report(attempts=2, delay=1.0) when the server always answers 503",
+    )
+    raised_at = time.monotonic()
+    times = [seen.at for seen in library.requests_to("/report")]
+    assert len(times) == 2, f"get_report(attempts=2) should send exactly 2 requests, the server got {len(times)}"
+    waited = raised_at - times[-1]
+    assert waited < 0.5, (
+        f"after the last attempt's 503 get_report should raise at once, but it waited {waited:.2f} s (delay was 1.0 s)"
+    )
+
+
 @pytest.mark.points(1, hint="Raise ValueError when attempts < 1, before sending anything.")
 def test_get_report_rejects_attempts_below_1(student: ModuleType, library: "LibraryServer") -> None:
     expect_raises(ValueError, lambda: student.get_report(library.base_url, attempts=0), "get_report(base_url, attempts=0)")
@@ -443,6 +552,15 @@ def test_fetch_catalog_asks_for_xml(student: ModuleType, library: "LibraryServer
     assert got == CATALOG, f"fetch_catalog(base_url) should give {CATALOG!r}, got {got!r}"
 
 
+@pytest.mark.points(1, hint="Check the status code before parsing: any answer but 200 raises ApiError(message, status).")
+def test_fetch_catalog_error_status_raises_api_error(student: ModuleType, library: "LibraryServer") -> None:
+    library.answers["/catalog"] = (500, {"error": "the catalog is being rebuilt"})
+    exc = expect_raises(
+        student.ApiError, lambda: student.fetch_catalog(library.base_url), "fetch_catalog(base_url) when the server answers 500"
+    )
+    assert exc.status == 500, f"the ApiError for a 500 answer should have status 500, got {exc.status!r}"
+
+
 # --- json_to_xml: JSON in, checked, XML out ------------------------------------------------
 
 
@@ -500,6 +618,8 @@ def test_json_to_xml_rejects_bad_fields(student: ModuleType) -> None:
         ("title", {key: value for key, value in good.items() if key != "title"}),
         ("title", {**good, "title": "   "}),
         ("author", {**good, "author": 42}),
+        ("author", {**good, "author": ""}),
+        ("id", {key: value for key, value in good.items() if key != "id"}),
         ("year", {**good, "year": "1965"}),
         ("tags", {**good, "tags": "sf"}),
         ("tags", {**good, "tags": ["sf", 7]}),

@@ -134,7 +134,7 @@ def test_create_rejects_a_blank_title(client: FlaskClient) -> None:
         assert_field_error(client.post("/todos", json={"title": title}), f"POST /todos with title {title!r}", "title")
 
 
-@pytest.mark.points(2, hint='done must be a JSON boolean (1 and "yes" are not); priority one of low, normal, high.')
+@pytest.mark.points(2, hint='done must be a JSON boolean (1, "yes" and null are not); priority one of low, normal, high (null is not).')
 def test_create_checks_done_and_priority(client: FlaskClient) -> None:
     before = listed(client)
     cases: list[tuple[dict[str, Any], str]] = [
@@ -143,6 +143,7 @@ def test_create_checks_done_and_priority(client: FlaskClient) -> None:
         ({"title": "T", "done": None}, "done"),
         ({"title": "T", "priority": "urgent"}, "priority"),
         ({"title": "T", "priority": "HIGH"}, "priority"),
+        ({"title": "T", "priority": None}, "priority"),
     ]
     for body, field in cases:
         assert_field_error(client.post("/todos", json=body), f"POST /todos {body!r}", field)
@@ -157,6 +158,7 @@ def test_create_rejects_a_body_that_is_not_an_object(client: FlaskClient) -> Non
     assert_error(client.post("/todos", data="{not json", content_type="application/json"), "POST /todos with malformed JSON", 400)
     assert_error(client.post("/todos", json=["Buy milk"]), "POST /todos with a JSON list", 400)
     assert_error(client.post("/todos", data={"title": "Buy milk"}), "POST /todos with a form body", 400)
+    assert_error(client.post("/todos"), "POST /todos with no body at all", 400)
 
 
 # --- GET /todos/<id> -----------------------------------------------------------------------
@@ -214,10 +216,11 @@ def test_list_filters_by_priority_and_both(client: FlaskClient) -> None:
     assert got == [], f"GET /todos?priority=normal should be [], got {got!r}"
 
 
-@pytest.mark.points(1, hint="A filter value that is not allowed is a 400 naming the filter: done must be 'true' or 'false'.")
+@pytest.mark.points(1, hint="A filter value that is not allowed is a 400 naming the filter: done must be exactly 'true' or 'false'.")
 def test_list_rejects_bad_filter_values(client: FlaskClient) -> None:
     add(client, title="A")
-    assert_field_error(client.get("/todos?done=yes"), "GET /todos?done=yes", "done")
+    for value in ("yes", "1", "True"):
+        assert_field_error(client.get(f"/todos?done={value}"), f"GET /todos?done={value}", "done")
     assert_field_error(client.get("/todos?priority=urgent"), "GET /todos?priority=urgent", "priority")
 
 
@@ -279,6 +282,13 @@ def test_update_unknown_is_a_json_404(client: FlaskClient) -> None:
     add(client, title="First")
     assert_error(client.put("/todos/42", json={"title": "X"}), "PUT /todos/42", 404)
     assert_error(client.patch("/todos/42", json={"done": True}), "PATCH /todos/42", 404)
+
+
+@pytest.mark.points(1, hint="Look the todo up first: an unknown id is a 404 even when the body would be refused.")
+def test_unknown_id_is_404_whatever_the_body(client: FlaskClient) -> None:
+    add(client, title="First")
+    assert_error(client.put("/todos/42", json={"done": "yes"}), "PUT /todos/42 with a body that would be refused", 404)
+    assert_error(client.patch("/todos/42", json={"priority": "urgent"}), "PATCH /todos/42 with a body that would be refused", 404)
 
 
 # --- DELETE --------------------------------------------------------------------------------

@@ -122,12 +122,14 @@ def test_add_book_reuses_author_by_exact_name(student: ModuleType, session: Sess
     assert names == expected, f"authors should be {expected!r} (one per exact name), got {names!r}"
 
 
-@pytest.mark.points(1, hint="Raise ValueError when title or author_name is empty.")
+@pytest.mark.points(1, hint="Raise ValueError when title or author_name is empty, before adding anything (not even the author).")
 def test_add_book_rejects_empty_title_or_author(student: ModuleType, session: Session, count_rows: CountRows) -> None:
     assert_raises(ValueError, lambda: student.add_book(session, "", "Frank Herbert", 1965), "add_book with title ''")
     assert_raises(ValueError, lambda: student.add_book(session, "Dune", "", 1965), "add_book with author_name ''")
     books = count_rows("books")
     assert books == 0, f"a rejected add_book should add no book, got {books} book(s) in the table"
+    authors = count_rows("authors")
+    assert authors == 0, f"a rejected add_book should add nothing, not even the author, got {authors} author(s) in the table"
 
 
 @pytest.mark.points(2, hint="Blank means whitespace-only too: check title.strip(), not just title.")
@@ -379,6 +381,21 @@ def test_relationships_link_books_and_authors(student: ModuleType, session: Sess
     assert titles == expected, f"Author.books of 'Ursula K. Le Guin' should hold {expected!r}, got {titles!r}"
     owners = sorted({book.author.name for book in author.books})
     assert owners == ["Ursula K. Le Guin"], f"each book in Author.books should point back to that author, got {owners!r}"
+
+
+@pytest.mark.points(1, hint="Link Author.books and Book.author with back_populates, so a new book is in book.author.books at once.")
+def test_back_populates_keeps_both_sides_in_step(student: ModuleType, session: Session) -> None:
+    wizard = student.add_book(session, "A Wizard of Earthsea", "Ursula K. Le Guin", 1968)
+    loaded = [book.title for book in wizard.author.books]  # the author's books are loaded now
+    assert loaded == ["A Wizard of Earthsea"], f"book.author.books after one add_book should be the new book, got {loaded!r}"
+    tombs = student.add_book(session, "The Tombs of Atuan", "Ursula K. Le Guin", 1971)
+    assert tombs.author is wizard.author, "two books by the same author should have the same Author object as .author"
+    titles = sorted(book.title for book in tombs.author.books)
+    in_step = any(book is tombs for book in tombs.author.books)
+    assert in_step, (
+        "right after add_book, the new book should be in book.author.books (back_populates keeps both sides in step); "
+        f"the author's books were {titles!r}"
+    )
 
 
 @pytest.mark.points(2, hint="Flush, never commit: the caller owns the transaction and may roll it back.")
