@@ -2,6 +2,9 @@
 
 Every test gets the submission through the `student` fixture (never imported here). Tokens are
 issued and checked against a fixed clock (NOW), passed as `now=`, so no test sleeps.
+
+PYTEST_DONT_REWRITE: a failed assert reports its own message only (what was expected, in the
+student's terms), without pytest's comparison dump.
 """
 
 import base64
@@ -149,6 +152,69 @@ def call_ok(call: Callable[[], Any], what: str) -> Any:
         pytest.fail(f"{what} should succeed, got {error_name(exc)}", pytrace=False)
 
 
+# --- the module ------------------------------------------------------------------------------
+
+
+@pytest.mark.points(
+    1,
+    hint="Keep the starter's exception classes: TokenExpiredError(InvalidTokenError), InvalidTokenError(AuthError), "
+    "PermissionDeniedError(AuthError, PermissionError).",
+)
+def test_error_classes_form_the_readme_hierarchy(student: ModuleType) -> None:
+    expected = [
+        ("InvalidTokenError", "AuthError"),
+        ("TokenExpiredError", "InvalidTokenError"),
+        ("TokenExpiredError", "AuthError"),
+        ("PermissionDeniedError", "AuthError"),
+        ("PermissionDeniedError", "PermissionError"),
+        ("AuthError", "Exception"),
+    ]
+    names = ["AuthError", "InvalidTokenError", "TokenExpiredError", "PermissionDeniedError"]
+    missing = [name for name in names if not isinstance(getattr(student, name, None), type)]
+    assert not missing, f"auth.py should define the exception classes {', '.join(missing)}"
+    builtin = {"PermissionError": PermissionError, "Exception": Exception}
+    wrong = [
+        f"{sub} should be a subclass of {base}"
+        for sub, base in expected
+        if not issubclass(getattr(student, sub), builtin.get(base) or getattr(student, base))
+    ]
+    assert not wrong, "; ".join(wrong) + " (so that catching the base class also catches it)"
+    expired = forge(claims_at(ttl_s=60))
+    try:
+        student.verify_token(expired, SECRET, now=NOW + 3600)
+    except student.InvalidTokenError:
+        pass
+    except Exception as exc:
+        pytest.fail(f"an expired token should be caught by 'except InvalidTokenError', got {error_name(exc)}", pytrace=False)
+    else:
+        pytest.fail("verify_token(an expired token) should raise TokenExpiredError, but it returned the claims", pytrace=False)
+
+
+@pytest.mark.points(
+    1,
+    hint="Keep the starter's constants (SCRYPT_N, SALT_BYTES, MIN_SECRET_BYTES, ...) under their names, "
+    "and hash with them: n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, SALT_BYTES of salt, dklen=HASH_BYTES.",
+)
+def test_module_keeps_the_starter_constants(student: ModuleType) -> None:
+    names = ["SCRYPT_N", "SCRYPT_R", "SCRYPT_P", "SALT_BYTES", "HASH_BYTES", "MIN_SECRET_BYTES", "DEFAULT_TTL_S"]
+    missing = [name for name in names if type(getattr(student, name, None)) is not int]
+    assert not missing, f"auth.py should keep the starter's integer constants {', '.join(missing)} under these names"
+    fields = parse_stored(call_ok(lambda: student.hash_password("hunter2"), "hash_password('hunter2')"))
+    written = {
+        "SCRYPT_N": fields.n,
+        "SCRYPT_R": fields.r,
+        "SCRYPT_P": fields.p,
+        "SALT_BYTES": len(fields.salt),
+        "HASH_BYTES": len(fields.digest),
+    }
+    differ = [
+        f"{name} = {getattr(student, name)} but the hash has {got}"
+        for name, got in written.items()
+        if got != getattr(student, name)
+    ]
+    assert not differ, "hash_password should use the module's constants: " + "; ".join(differ)
+
+
 # --- hash_password ---------------------------------------------------------------------------
 
 
@@ -188,6 +254,31 @@ def test_hash_password_parameters_are_not_weak(student: ModuleType) -> None:
     if len(fields.digest) < 32:
         problems.append(f"the hash should be at least 32 bytes, got {len(fields.digest)}")
     assert not problems, "scrypt parameters too weak: " + "; ".join(problems)
+
+
+@pytest.mark.points(
+    1,
+    hint="Write n, r, p as plain decimal integers and the salt and hash with base64.b64encode (standard alphabet, "
+    "with padding), not the URL-safe alphabet or without '='.",
+)
+def test_hash_password_writes_standard_base64_and_decimal_integers(student: ModuleType) -> None:
+    for _attempt in range(4):  # four random salts: one of them almost surely has a '+' or '/' in standard base64
+        stored = call_ok(lambda: student.hash_password("hunter2"), "hash_password('hunter2')")
+        parse_stored(stored)
+        parts = stored.split("$")
+        for name, text in zip(("n", "r", "p"), parts[1:4], strict=True):
+            assert text.isascii() and text.isdigit() and str(int(text)) == text, (
+                f"{name} should be written as a plain decimal integer, got {text!r} in {stored!r}"
+            )
+        for name, text in (("salt", parts[4]), ("hash", parts[5])):
+            try:
+                canonical = base64.b64encode(base64.b64decode(text, validate=True)).decode("ascii")
+            except (binascii.Error, ValueError):
+                canonical = None
+            assert canonical == text, (
+                f"the {name} should be standard base64 with padding (base64.b64encode(data).decode('ascii')), "
+                f"got {text!r} in {stored!r}"
+            )
 
 
 @pytest.mark.points(
@@ -291,6 +382,24 @@ def test_verify_password_rejects_malformed_stored_hash(student: ModuleType) -> N
         assert_raises(ValueError, functools.partial(student.verify_password, "pw", stored), f"verify_password('pw', {stored!r})")
 
 
+@pytest.mark.points(
+    1,
+    hint="Decode the salt and hash with base64.b64decode(text, validate=True): without validate=True, characters "
+    "outside base64 are silently dropped instead of raising.",
+)
+def test_verify_password_rejects_base64_with_stray_characters(student: ModuleType) -> None:
+    salt = b"0123456789abcdef"
+    fields = make_stored("pw", n=2**12, r=8, p=1, salt=salt, dklen=32).split("$")
+    salt_b64 = fields[4]
+    for bad_salt in (salt_b64[:4] + "!" + salt_b64[4:], salt_b64[:8] + " " + salt_b64[8:], salt_b64[:12] + "*"):
+        stored = "$".join([*fields[:4], bad_salt, fields[5]])
+        assert_raises(
+            ValueError,
+            functools.partial(student.verify_password, "pw", stored),
+            f"verify_password('pw', a stored hash whose salt is {bad_salt!r}, not valid base64)",
+        )
+
+
 # --- issue_token -----------------------------------------------------------------------------
 
 
@@ -343,6 +452,64 @@ def test_issue_token_rejects_bad_arguments(student: ModuleType) -> None:
     ]
     for what, call in cases:
         assert_raises(ValueError, call, what)
+
+
+@pytest.mark.points(1, hint="The token's claims are exactly sub, iat, exp and scope: add no other claim.")
+def test_issue_token_claims_are_exactly_the_four(student: ModuleType) -> None:
+    token = call_ok(
+        lambda: student.issue_token("alice", SECRET, scopes=["read:orders"], now=NOW),
+        "issue_token('alice', secret, scopes=['read:orders'], now=NOW)",
+    )
+    _, claims = read_token(token)
+    extra = sorted(set(claims) - {"sub", "iat", "exp", "scope"})
+    assert not extra, f"the token's claims should be exactly sub, iat, exp and scope, but it also has {', '.join(extra)}"
+
+
+@pytest.mark.points(1, hint="Join the scopes with single spaces in the order given: do not sort them or drop any.")
+def test_issue_token_keeps_the_order_of_scopes(student: ModuleType) -> None:
+    scopes = ["write:orders", "read:orders", "admin"]
+    token = call_ok(
+        lambda: student.issue_token("alice", SECRET, scopes=scopes, now=NOW),
+        f"issue_token('alice', secret, scopes={scopes!r}, now=NOW)",
+    )
+    _, claims = read_token(token)
+    expected = "write:orders read:orders admin"
+    assert claims.get("scope") == expected, (
+        f"scopes={scopes!r} should give the scope claim {expected!r} (in the order given), got {claims.get('scope')!r}"
+    )
+
+
+@pytest.mark.points(
+    1,
+    hint="Measure the secret in bytes once encoded as UTF-8: len(secret.encode('utf-8')) < 32 raises ValueError; "
+    "32 bytes is enough.",
+)
+def test_issue_token_needs_a_secret_of_32_utf8_bytes(student: ModuleType) -> None:
+    short = "s" * 31
+    assert_raises(
+        ValueError,
+        lambda: student.issue_token("alice", short, now=NOW),
+        "issue_token('alice', a 31-byte secret)",
+    )
+    for secret, what in (("s" * 32, "a 32-byte ASCII secret"), ("ü" * 16, "a secret of 16 'ü', 32 bytes in UTF-8")):
+        token = call_ok(functools.partial(student.issue_token, "alice", secret, now=NOW), f"issue_token('alice', {what})")
+        assert isinstance(token, str) and token.count(".") == 2, (
+            f"issue_token('alice', {what}) should return a JWT, got {token!r}"
+        )
+
+
+@pytest.mark.points(
+    2,
+    hint="A scope with any whitespace (a tab or a newline too, not only a space) raises ValueError: "
+    "'read:orders\\tadmin' would otherwise grant 'admin'.",
+)
+def test_issue_token_rejects_scopes_with_any_whitespace(student: ModuleType) -> None:
+    for scope in ("read:orders\tadmin", "read:orders\nadmin", "read:orders\u00a0admin"):
+        assert_raises(
+            ValueError,
+            functools.partial(student.issue_token, "alice", SECRET, scopes=[scope], now=NOW),
+            f"issue_token(..., scopes=[{scope!r}])",
+        )
 
 
 # --- verify_token ----------------------------------------------------------------------------
@@ -466,6 +633,21 @@ def test_verify_token_rejects_iat_in_the_future(student: ModuleType) -> None:
     )
 
 
+@pytest.mark.points(
+    1,
+    hint="Compare iat with now exactly, with no leeway: iat = now + 1 is already in the future; iat = now is fine.",
+)
+def test_verify_token_rejects_iat_one_second_ahead(student: ModuleType) -> None:
+    token = forge(claims_at(now=NOW + 1))
+    assert_raises(
+        student.InvalidTokenError,
+        lambda: student.verify_token(token, SECRET, now=NOW),
+        "verify_token(a token with iat one second after now)",
+        not_=student.TokenExpiredError,
+    )
+    call_ok(lambda: student.verify_token(token, SECRET, now=NOW + 1), "verify_token(a token at now = iat)")
+
+
 # --- require_scope ---------------------------------------------------------------------------
 
 
@@ -541,3 +723,58 @@ def test_require_scope_checks_the_token_first(student: ModuleType) -> None:
         "require_scope(a token signed with another secret, 'admin')",
         not_=student.TokenExpiredError,
     )
+
+
+@pytest.mark.points(
+    1,
+    hint="Verify the token before looking at its scopes: an expired or forged token raises the token error even "
+    "when it lacks the scope.",
+)
+def test_require_scope_token_errors_come_before_a_missing_scope(student: ModuleType) -> None:
+    cases = [
+        (forge(claims_at(ttl_s=60)), NOW + 61, student.TokenExpiredError, None, "an expired token"),
+        (
+            forge(claims_at(), key=OTHER_SECRET),
+            NOW,
+            student.InvalidTokenError,
+            student.TokenExpiredError,
+            "a token signed with another secret",
+        ),
+        (
+            unsigned_token(claims_at()),
+            NOW,
+            student.InvalidTokenError,
+            student.TokenExpiredError,
+            "an unsigned token with alg 'none'",
+        ),
+        ("not-a-jwt", NOW, student.InvalidTokenError, student.TokenExpiredError, "'not-a-jwt'"),
+    ]
+    for token, now, expected, not_, what in cases:
+        assert_raises(
+            expected,
+            functools.partial(student.require_scope, token, SECRET, "admin", now=now),
+            f"require_scope({what} with only scope read:orders, 'admin')",
+            not_=not_,
+        )
+
+
+@pytest.mark.points(
+    1,
+    hint="require_scope must check the token exactly as verify_token does (call it): algorithm, required claims, iat and exp.",
+)
+def test_require_scope_refuses_what_verify_token_refuses(student: ModuleType) -> None:
+    no_exp = claims_at(scope="admin")
+    del no_exp["exp"]
+    cases = [
+        (forge(claims_at(now=NOW + 3600, scope="admin")), "a token with iat one hour after now"),
+        (forge(no_exp), "a signed token without 'exp'"),
+        (forge(claims_at(scope="admin"), algorithm="HS512"), "a token with alg HS512"),
+        (unsigned_token(claims_at(scope="admin")), "an unsigned token with alg 'none'"),
+    ]
+    for token, what in cases:
+        assert_raises(
+            student.InvalidTokenError,
+            functools.partial(student.require_scope, token, SECRET, "admin", now=NOW),
+            f"require_scope({what}, with scope admin, 'admin')",
+            not_=student.TokenExpiredError,
+        )
