@@ -289,7 +289,7 @@ def test_hostile_archives_and_names_in_a_batch(tmp_path: Path, docker_sandbox: A
         "link": "error",
         "device": "error",
         "bomb": "error",
-        odd: "passed",
+        odd.replace("\n", " "): "passed",  # an id is one clean line
         "peeker": "passed",
         "fifo": "error",
     }, {k: v.message for k, v in by_id.items()}
