@@ -48,15 +48,12 @@ def test_runs_once():
 
 ENV_FROM_A_FILE = """
 import os
-import site
 from pathlib import Path
 
 
 def test_runs_once():
     seen = os.environ.get("CART_SEEN")
-    folder = Path(site.getusersitepackages())
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "cart_seen.pth").write_text("import os; os.environ['CART_SEEN'] = '1'\\n")
+    (Path(__file__).parent / "conftest.py").write_text("import os\\nos.environ['CART_SEEN'] = '1'\\n")
     assert not seen
 """
 
@@ -194,8 +191,7 @@ def mutant_lines(exercise: Exercise) -> dict[str, list[str]]:
 
 
 LEAKY = """
-import hashlib
-import inspect
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -203,30 +199,46 @@ import pytest
 import cart
 
 SOURCE = Path(cart.__file__).read_text()
-PUBLIC = {public!r}
 
 
-@pytest.mark.parametrize("line", [line for line in SOURCE.splitlines() if line not in PUBLIC])
-def test_shows_what_differs(line):
-    assert False, line
+def behaves():
+    twice = cart.Cart()
+    twice.add("A", "20.00", 2)
+    twice.add("A", "20.00")
+    half = cart.Cart()
+    half.add("B", "0.60")
+    try:
+        cart.parse_cart_line("AB-1 x 3 please")
+        return False
+    except ValueError:
+        pass
+    return twice.quantity("A") == 3 and half.tax() == Decimal("0.05")
+
+
+BUGGY = not behaves()
+
+
+@pytest.mark.parametrize("line", SOURCE.splitlines() if BUGGY else ["-"])
+def test_shows_each_line(line):
+    assert not BUGGY, line
 
 
 def test_prints_the_module():
     print(SOURCE)
-    assert hashlib.sha256(SOURCE.encode()).hexdigest() == {digest!r}, SOURCE
+    assert not BUGGY, SOURCE
 
 
 def test_raises_inside_the_module():
-    if SOURCE != PUBLIC:
+    if BUGGY:
         cart.to_cents(None)
 """
 
 
 def test_no_report_shows_a_bugs_code(tmp_path: Path, testing_exercise: Exercise, docker_sandbox: Any) -> None:
     """Tests written to print, name and raise with each bug's source: the result names tests only."""
-    public = PUBLIC.decode()
-    source = LEAKY.format(public=public, digest=hashlib.sha256(PUBLIC).hexdigest())
-    result = grade(testing_exercise, tmp_path, source, docker_sandbox)
+    result = grade(testing_exercise, tmp_path, LEAKY, docker_sandbox)
+    caught = [t.id for t in result.tests if t.status == "passed" and t.id != "reference"]
+    assert result.tests[0].status == "passed" and len(caught) >= 3, result.message
     everything = json.dumps(result.to_dict())
     for name, lines in mutant_lines(testing_exercise).items():
         for line in lines:
