@@ -97,12 +97,35 @@ def commented(source: bytes, token: str) -> bytes:
     return b"".join([*lines[:at], f"# {token}\n".encode(), *lines[at:]])
 
 
+def bound_here(tree: ast.AST) -> set[str]:
+    """The private names the module itself binds (not ``os._exit`` or a namedtuple's ``_replace``)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            found.add(node.attr)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, ast.alias):
+            found.add(node.asname or node.name.split(".")[0])
+    return {name for name in found if PRIVATE.fullmatch(name)}
+
+
 def renamed(source: bytes, token: str) -> bytes:
-    """Every private name (``_x``, not ``__x``) renamed, the layout kept as it is."""
+    """Every private name (``_x``, not ``__x``) the module binds renamed, the layout kept as it is.
+
+    Names that also appear inside an f-string are kept: before Python 3.12, tokenize sees an
+    f-string as one token, so a name in it could not be renamed with the rest."""
     text = source.decode()
     lines = text.splitlines(keepends=True)
-    names = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type == tokenize.NAME]
-    for tok in reversed([t for t in names if PRIVATE.fullmatch(t.string)]):
+    tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    in_fstrings = {m for t in tokens if t.type == tokenize.STRING and "f" in t.string.split("'")[0].split('"')[0].lower()
+                   for m in PRIVATE.findall(t.string)}  # fmt: skip
+    chosen = bound_here(ast.parse(text)) - in_fstrings
+    for tok in reversed([t for t in tokens if t.type == tokenize.NAME and t.string in chosen]):
         (row, col), end = tok.start, tok.end[1]
         lines[row - 1] = lines[row - 1][:col] + f"{tok.string}_{token}" + lines[row - 1][end:]
     return "".join(lines).encode()

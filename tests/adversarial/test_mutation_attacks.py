@@ -137,19 +137,20 @@ def test_module_stays_where_it_was():
     assert RECORD.read_text() == here
 """
 
-#: name -> the source of the student's test_cart.py
-ATTACKS: dict[str, str] = {
-    "state in /tmp": first_run_only('"/tmp"'),
-    "state in TMPDIR": first_run_only("tempfile.gettempdir()"),
-    "state in HOME": first_run_only("Path.home()"),
-    "state in the working folder": first_run_only("Path(__file__).parent"),
-    "state in the job folder": first_run_only('"/work/channel"'),
-    "state in /dev/shm": first_run_only('"/dev/shm"'),
-    "state in an environment variable set from a file": ENV_FROM_A_FILE,
-    "state in a process left running": KEEPER_PROCESS,
-    "the module's hash": SAME_HASH,
-    "the module's syntax tree": SAME_TREE,
-    "the module's path": SAME_PATH,
+#: name -> (the source of the student's test_cart.py, how it is stopped): "apart" when no run can
+#: learn anything from another (every run passes, nothing is caught), else the correct run it fails.
+ATTACKS: dict[str, tuple[str, str]] = {
+    "state in /tmp": (first_run_only('"/tmp"'), "apart"),
+    "state in TMPDIR": (first_run_only("tempfile.gettempdir()"), "apart"),
+    "state in HOME": (first_run_only("Path.home()"), "apart"),
+    "state in the working folder": (first_run_only("Path(__file__).parent"), "apart"),
+    "state in the job folder": (first_run_only('"/work/channel"'), "apart"),
+    "state in /dev/shm": (first_run_only('"/dev/shm"'), "apart"),
+    "state in an environment variable set from a file": (ENV_FROM_A_FILE, "apart"),
+    "state in a process left running": (KEEPER_PROCESS, "apart"),
+    "the module's hash": (SAME_HASH, "the correct implementation"),
+    "the module's syntax tree": (SAME_TREE, "the correct implementation"),
+    "the module's path": (SAME_PATH, "apart"),
 }
 
 
@@ -172,10 +173,17 @@ def grade(exercise: Exercise, tmp_path: Path, source: str, sandbox: Any) -> Subm
 def test_tests_that_do_not_test_score_nothing(
     attack: str, tmp_path: Path, testing_exercise: Exercise, docker_sandbox: Any
 ) -> None:
-    result = grade(testing_exercise, tmp_path, ATTACKS[attack], docker_sandbox)
+    source, stopped = ATTACKS[attack]
+    result = grade(testing_exercise, tmp_path, source, docker_sandbox)
     rows = [(t.id, t.status, t.message[:100]) for t in result.tests]
     assert result.status == "failed", f"{attack}: {result.status}: {result.message}"
     assert result.score == 0, f"{attack}: {result.message}: {rows}"
+    gate = result.tests[0]
+    if stopped == "apart":
+        assert gate.status == "passed", f"{attack}: a run saw what an earlier one left: {gate.message}"
+        assert all(t.message.startswith("survived") for t in result.tests[1:]), rows
+    else:
+        assert gate.status == "failed" and f"your tests fail against {stopped}" in result.message, result.message
 
 
 def mutant_lines(exercise: Exercise) -> dict[str, list[str]]:
