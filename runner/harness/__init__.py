@@ -8,6 +8,8 @@ they import only the standard library, pytest and (for notebooks) nbclient, neve
   lines, keeps a bounded amount of the worker's output and enforces the submission's wall time.
 - `worker.py` runs the hidden pytest suite against the submission (for a notebook: executes it
   cell by cell with nbclient, then runs the suite inside the notebook's kernel);
+- `mutation.py` runs kind ``tests``: the student's tests against the reference, variants of it and
+  each mutant, each run kept apart from the others;
 - `plugin.py` is the pytest plugin both use: the ``student`` fixture, deadlines, result events.
 """
 
@@ -19,3 +21,4 @@ HARNESS_DIR = Path(__file__).parent
 SUPERVISOR = HARNESS_DIR / "supervisor.py"
 WORKER = HARNESS_DIR / "worker.py"
 PLUGIN = HARNESS_DIR / "plugin.py"
+MUTATION = HARNESS_DIR / "mutation.py"

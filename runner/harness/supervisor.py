@@ -3,7 +3,8 @@
 Run as ``python -I supervisor.py CONFIG_JSON`` (or with ``-c`` and the source) with the job tar on
 stdin. CONFIG_JSON keys: ``workdir``, ``kind``, ``harness`` (file name -> source of the worker's
 files), ``uid``/``gid`` (null: stay as we are), ``wall_s``, ``output_bytes``, ``rlimits`` (local
-backend: ``{"as": bytes, "cpu": s, "fsize": bytes}``).
+backend: ``{"as": bytes, "cpu": s, "fsize": bytes}``), ``scratch`` (folders that belong to this run
+alone, passed on to the worker as ``$GRADER_SCRATCH``).
 
 Everything this process writes to stdout is one JSON object per line: the worker's events as they
 arrive, then one ``{"type": "exit", ...}`` line. Only this process can write there: the worker's
@@ -80,7 +81,8 @@ def limit_resources(rlimits: dict[str, int]) -> None:
 def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
     work = Path(config["workdir"])
-    folders = {"harness": 0o755, "submission": 0o777, "channel": 0o777, "home": 0o777}
+    # runs/: kind ``tests`` gives each run of the student's tests a folder of its own in there.
+    folders = {"harness": 0o755, "submission": 0o777, "channel": 0o777, "home": 0o777, "runs": 0o777}
     for name, mode in folders.items():
         (work / name).mkdir()
         os.chmod(work / name, mode)
@@ -106,6 +108,7 @@ def main(argv: list[str]) -> int:
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTER_PLATFORM_DIRS": "1",
         "GRADER_CHANNEL": str(fifo),
+        "GRADER_SCRATCH": os.pathsep.join(config.get("scratch") or []),
     }
     rlimits = config.get("rlimits")
     # The worker starts before the job arrives (it boots a notebook kernel, or imports pytest,

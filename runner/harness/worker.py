@@ -3,7 +3,8 @@
 Run by the supervisor as ``python -I -B worker.py JOB_JSON KIND`` before the job arrives; it goes on
 when it reads ``go`` on stdin, by which time the job folder holds
 ``job.json``, ``submission/`` (the student's files), ``suite/`` (the hidden tests, deleted from
-disk once collected), ``harness/`` (this file). Events go to the FIFO named by ``$GRADER_CHANNEL``.
+disk once collected), ``harness/`` (this file, ``plugin.py``, and ``mutation.py`` for kind
+``tests``). Events go to the FIFO named by ``$GRADER_CHANNEL``.
 """
 
 from __future__ import annotations
@@ -139,65 +140,6 @@ def run_notebook(job: dict[str, Any], job_path: Path, kernel: Any) -> None:
         client.execute_cell(runner, len(nb.cells) - 1)
 
 
-PYTEST_EXIT_FAILED = 1
-
-
-def run_mutation(job: dict[str, Any], job_path: Path) -> None:
-    """Kind ``tests``: run the student's tests against the reference, then against each mutant.
-
-    A mutant is killed when the student's tests fail (or time out) against it; the reference
-    must pass. Each run is a fresh pytest process that sees only the one target module.
-    """
-    import subprocess
-    import tempfile
-
-    work = job_path.parent
-    channel = Channel(os.environ["GRADER_CHANNEL"])
-    suite = work / "suite"
-    targets: dict[str, dict[str, bytes]] = {}
-    for folder in [suite / "reference", *sorted(p for p in (suite / "mutants").iterdir() if p.is_dir())]:
-        name = "reference" if folder.name == "reference" else f"mutants/{folder.name}"
-        targets[name] = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix == ".py"}
-    empty_folder(suite)
-    env = {k: v for k, v in os.environ.items() if k != "GRADER_CHANNEL"}
-    channel.send({"type": "collected", "nodeids": list(targets)})
-    for name, files in targets.items():
-        with tempfile.TemporaryDirectory(prefix="target-") as tmp:
-            for file_name, data in files.items():
-                (Path(tmp) / file_name).write_bytes(data)
-            command = [sys.executable, "-B", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=line", "-rfE", "."]
-            started = time.monotonic()
-            try:
-                done = subprocess.run(
-                    command, cwd=work / "submission", env={**env, "PYTHONPATH": tmp}, capture_output=True, text=True,
-                    timeout=job["test_timeout_s"],
-                )  # fmt: skip
-                code, output = done.returncode, done.stdout + done.stderr
-            except subprocess.TimeoutExpired:
-                code, output = None, f"your tests took longer than {job['test_timeout_s']} s"
-        lines = output.splitlines()
-        failures = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
-        summary = "\n".join(failures + [line for line in lines if line.startswith("E ")]) or output
-        event: dict[str, Any] = {"type": "test", "nodeid": name, "duration_s": round(time.monotonic() - started, 4),
-                                 "location": None, "output": clip(output, job["output_bytes"])}  # fmt: skip
-        if name == "reference":
-            event["status"] = "passed" if code == 0 else "failed"
-            first = summary.splitlines()[0] if summary else f"pytest exit code {code}"
-            detail = f"your tests fail against the correct implementation: {first}\n{summary}"
-            event["message"] = "" if code == 0 else clip(detail, 4000)
-        elif code == PYTEST_EXIT_FAILED or code is None:
-            event["status"], event["message"] = "passed", "killed" if code else "killed (your tests timed out)"
-        elif code == 0:
-            event["status"], event["message"] = "failed", "survived: every one of your tests passed against this bug"
-        else:
-            event["status"], event["message"] = (
-                "error",
-                clip(f"pytest could not run your tests (exit code {code}):\n{output}", 4000),
-            )
-        channel.send(event)
-    channel.send({"type": "done"})
-
-
 def main(argv: list[str]) -> int:
     job_path, kind = Path(argv[1]), argv[2]
     kernel = start_kernel(job_path.parent) if kind == "notebook" else None
@@ -209,6 +151,8 @@ def main(argv: list[str]) -> int:
     if kind == "notebook":
         run_notebook(job, job_path, kernel)
     elif kind == "tests":
+        from mutation import run_mutation  # type: ignore[import-not-found]
+
         run_mutation(job, job_path)
     else:
         from plugin import run_tests

@@ -21,10 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..exercise import Limits
-from ..harness import PLUGIN, WORKER
+from ..harness import MUTATION, PLUGIN, WORKER
 
 #: The worker's files, written by the supervisor before the job arrives.
-HARNESS_FILES = {"worker.py": WORKER.read_text(), "plugin.py": PLUGIN.read_text(), "pytest.ini": "[pytest]\n"}
+HARNESS_FILES = {
+    "worker.py": WORKER.read_text(),
+    "plugin.py": PLUGIN.read_text(),
+    "mutation.py": MUTATION.read_text(),
+    "pytest.ini": "[pytest]\n",
+}
 
 #: How much of the supervisor's stdout we read at most; it only relays bounded events.
 MAX_SUPERVISOR_BYTES = 64 * 1024 * 1024
@@ -56,8 +61,18 @@ class RunRequest:
         return self.supervisor_config_for(self.kind, self.limits, workdir, uid, rlimits)
 
     @staticmethod
-    def supervisor_config_for(kind: str, limits: Limits, workdir: str, uid: int | None, rlimits: dict[str, int] | None) -> str:
-        """The supervisor's command-line configuration: the same for every run of an exercise."""
+    def supervisor_config_for(
+        kind: str,
+        limits: Limits,
+        workdir: str,
+        uid: int | None,
+        rlimits: dict[str, int] | None,
+        scratch: tuple[str, ...] = (),
+    ) -> str:
+        """The supervisor's command-line configuration: the same for every run of an exercise.
+
+        ``scratch``: shared writable folders that belong to this run alone (a container's own
+        ``/tmp``), which the worker may empty between the runs of a kind ``tests`` job."""
         return json.dumps(
             {
                 "workdir": workdir,
@@ -68,6 +83,7 @@ class RunRequest:
                 "wall_s": limits.submission_timeout_s,
                 "output_bytes": limits.output_kb * 1024,
                 "rlimits": rlimits,
+                "scratch": list(scratch),
             }
         )
 

@@ -16,6 +16,9 @@ from . import RunOutcome, RunRequest, parse_supervisor_output
 
 DEFAULT_IMAGE = "grade-sandbox:latest"
 SANDBOX_PYTHON = "/opt/venv/bin/python"
+#: The container's own writable folders besides /work: nothing else uses them, so the worker may
+#: empty them between the runs of one job (16_testing: no run may leave state for the next).
+SCRATCH = ("/tmp", "/dev/shm", "/dev/mqueue")
 STUDENT_UID = 1000
 #: Seconds the host waits past the supervisor's own wall time before killing the container.
 GRACE_S = 15.0
@@ -92,7 +95,7 @@ class DockerSandbox:
 
     def launch(self, kind: str, limits: Limits) -> tuple[str, Any]:
         """Create and start a container whose supervisor waits for its job on stdin."""
-        config = RunRequest.supervisor_config_for(kind, limits, "/work", STUDENT_UID, None)
+        config = RunRequest.supervisor_config_for(kind, limits, "/work", STUDENT_UID, None, SCRATCH)
         container = self.client.api.create_container(
             self.image,
             command=[SANDBOX_PYTHON, "-I", "-B", "-c", SUPERVISOR.read_text(), config],

@@ -131,6 +131,15 @@ def test_unknown_code_is_refused() -> None:
     assert cart.discount() == Decimal("0.00")
 
 
+def test_unknown_code_keeps_the_code_in_use() -> None:
+    cart = cart_with(("A-1", "12.00", 1))
+    cart.apply_code("FIVEOFF")
+    with pytest.raises(ValueError):
+        cart.apply_code("FREE100")
+    assert cart.code == "FIVEOFF"
+    assert cart.discount() == Decimal("5.00")
+
+
 def test_a_new_code_replaces_the_old_one() -> None:
     cart = cart_with(("A-1", "20.00", 1))
     cart.apply_code("SAVE10")
@@ -227,7 +236,7 @@ def test_parse_good_lines(line: str, expected: tuple[str, int]) -> None:
 @pytest.mark.parametrize(
     "line",
     ["", "AB-1", "AB-1 x", "x 3", "AB-1 x 0", "AB-1 x -2", "AB-1 x 2.5", "AB-1x3", "AB 1 x 3", "-AB x 3",
-     "AB-1 x 3 please", "AB-1 x 3x", "AB-1 * 3"],
+     "AB-1 x 3 please", "AB-1 x 3x", "AB-1 * 3", "AB-1 x +3"],
 )  # fmt: skip
 def test_parse_bad_lines(line: str) -> None:
     with pytest.raises(ValueError):
