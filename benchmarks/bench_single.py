@@ -30,7 +30,7 @@ from runner.sandbox.docker import DockerSandbox
 ROOT = Path(__file__).resolve().parent.parent
 
 #: A pytest plugin giving bare pytest what the grader's harness gives the hidden suite.
-SHIM = '''
+SHIM = """
 import importlib, os, sys
 import pytest
 
@@ -41,7 +41,7 @@ def pytest_configure(config):
 def student():
     sys.path.append(os.environ["BENCH_SUBMISSION"])
     return importlib.import_module(os.environ["BENCH_MODULE"])
-'''
+"""
 
 
 def timed(action: Callable[[], object], runs: int) -> float:

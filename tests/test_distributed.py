@@ -422,7 +422,6 @@ def test_a_lost_broker_is_a_clear_error_and_the_batch_resumes(
     assert all((r["percent"] == 100.0) is expected[str(r["submission"])] for r in results)
 
 
-
 @pytest.mark.docker
 def test_a_batch_whose_only_worker_died_stops_with_a_clear_error(
     tmp_path: Path, redis_server: RedisServer, workers: Callable[[str], Worker], sqlalchemy_exercise: Exercise

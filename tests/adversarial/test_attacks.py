@@ -28,6 +28,7 @@ from ..harness_cases import GOOD, demo_exercise, module_submission, notebook_sub
 
 pytestmark = pytest.mark.docker
 
+
 def grader_temp_folders() -> set[Path]:
     temp = Path(tempfile.gettempdir())
     return {p for prefix in ("grade-batch-", "grade-local-", "grade-build-") for p in temp.glob(prefix + "*")}
