@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from collections import Counter
@@ -17,10 +18,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .audit import DEFAULT_MIN_RATE, DEFAULT_SEED, AuditOptions, AuditResult, MutantOutcome, audit_exercise
+from .audit_render import AUDIT_COLUMNS, audit_details, audit_markdown, audit_rows
 from .distributed import DEFAULT_VISIBILITY_S
 from .errors import GraderError, SandboxUnavailable, UsageError
 from .exercise import Exercise, all_exercises, exercise_path, find_root, load_exercise
 from .grading import VerifyRow, grade_folder, verify_exercise
+from .mutation import Operator
 from .render import FORMATS, STATUS_LABELS, write_reports
 from .results import SubmissionResult, load_results
 from .sandbox import Sandbox
@@ -144,6 +148,7 @@ def main() -> None:
     grade worker --broker URL     grade batches sent by `grade batch --broker URL` (Celery, Redis)
     grade list                    the exercises and your last scores
     grade verify [NN_topic ...]   check the curriculum: reference 100 %, starter and mutants below
+    grade audit [NN_topic ...]    mutate each reference automatically: kill rate, surviving diffs
     grade sandbox build|check     build the sandbox image; diagnose the engine
     grade report RESULTS.json     re-render saved results
     """
@@ -386,6 +391,66 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     bad = [r for r in rows if not r.ok]
     console.print(f"{len(rows) - len(bad)} of {len(rows)} checks passed")
     sys.exit(1 if bad else 0)
+
+
+@main.command("audit")
+@click.argument("exercises", nargs=-1)
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Mutants graded at once.")
+@click.option("--operator", "operators", multiple=True, type=click.Choice([op.value for op in Operator]),
+              help="Only these operators (repeatable; default: all).")  # fmt: skip
+@click.option("--limit", type=click.IntRange(1), help="Grade at most N mutants per exercise, sampled with --seed.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the --limit sample.")
+@click.option("--min-rate", type=click.FloatRange(0, 100), default=DEFAULT_MIN_RATE, show_default=True,
+              help="Exit 1 when an exercise kills fewer percent of its mutants.")  # fmt: skip
+@click.option("--json", "json_file", type=click.Path(path_type=Path), help="Also write every outcome to this JSON file.")
+@click.option("--markdown", type=click.Path(path_type=Path), help="Also write the table and the survivors as Markdown.")
+@backend_option
+@image_option
+@reports_errors
+def audit(
+    exercises: tuple[str, ...], jobs: int, operators: tuple[str, ...], limit: int | None, seed: int, min_rate: float,
+    json_file: Path | None, markdown: Path | None, backend: str, image: str,
+) -> None:  # fmt: skip
+    """Mutate each reference automatically and grade every mutant: kill rate and surviving diffs."""
+    root = find_root(Path.cwd())
+    chosen = [load_exercise(exercise_path(root, name)) for name in exercises] if exercises else all_exercises(root)
+    options = AuditOptions(frozenset(Operator(o) for o in operators or [op.value for op in Operator]), limit, seed, jobs)
+    boxes = iter([open_sandbox(backend, image, prewarm=True)])  # each next container starts while one runs
+    results: list[AuditResult] = []
+    for exercise in chosen:
+        with console.status(f"{exercise.id}: grading the reference") as status:
+
+            def show(outcome: MutantOutcome, done: int, total: int, ex: str = exercise.id) -> None:
+                status.update(f"{ex}: mutant {done}/{total} {outcome.mutant.id} {outcome.status}")
+
+            factory = lambda: next(boxes, None) or open_sandbox(backend, image, prewarm=True)  # noqa: E731
+            result = audit_exercise(exercise, factory, options, show)
+        results.append(result)
+        console.print(escape(audit_details(result)), end="")
+    print_audit(results)
+    if json_file is not None:
+        json_file.write_text(json.dumps([r.to_dict() for r in results], indent=2) + "\n", encoding="utf-8")
+        console.print(f"wrote {json_file}")
+    if markdown is not None:
+        markdown.write_text(audit_markdown(results), encoding="utf-8")
+        console.print(f"wrote {markdown}")
+    failing = [r.exercise for r in results if not r.passes(min_rate)]
+    not_graded = sum(r.count("not_graded") for r in results)
+    if not_graded:
+        errors.print(f"[bold red]error:[/] {not_graded} mutants were not graded (infrastructure); the rates leave them out")
+        sys.exit(3)
+    if failing:
+        console.print(f"below {min_rate:g} % or with stale equivalents: {', '.join(failing)}")
+    sys.exit(1 if failing else 0)
+
+
+def print_audit(results: list[AuditResult]) -> None:
+    table = Table(title="Mutation audit")
+    for column in AUDIT_COLUMNS:
+        table.add_column(column, justify="left" if column == "Exercise" else "right")
+    for row in audit_rows(results):
+        table.add_row(*row)
+    console.print(table)
 
 
 @main.command("report")
