@@ -1,10 +1,14 @@
 """The mutation audit as text: the table's rows, each exercise's survivors, and a Markdown page.
 
-Contract: pure functions of :class:`~runner.audit.AuditResult`s; they return strings and never
-print (the CLI prints them). Diffs are shown as the audit made them (unified, one line of context).
+Contract: pure functions of :class:`~runner.audit.AuditResult`s; they return strings (or, for
+:func:`write_audit`, write the files they are given) and never print (the CLI prints them).
+Diffs are shown as the audit made them (unified, one line of context).
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from .audit import AuditResult
 
@@ -64,3 +68,24 @@ def audit_markdown(results: list[AuditResult]) -> str:
             out += [f"`{m.id}` {m.operator.value}, {m.unit}:{m.line}", "", "```diff", m.diff.rstrip("\n"), "```", ""]
         out.append("</details>")
     return "\n".join(out) + "\n"
+
+
+def write_audit(results: list[AuditResult], json_file: Path | None = None, markdown: Path | None = None) -> list[Path]:
+    """Save the outcomes as JSON (each mutant with its diff) and/or Markdown; the paths written."""
+    texts = {json_file: json.dumps([r.to_dict() for r in results], indent=2) + "\n", markdown: audit_markdown(results)}
+    written = [path for path in texts if path is not None]
+    for path in written:
+        path.write_text(texts[path], encoding="utf-8")
+    return written
+
+
+def audit_verdict(results: list[AuditResult], min_rate: float) -> tuple[int, str]:
+    """The exit code and its one-line reason: 3 when a mutant was not graded (infrastructure),
+    1 when an exercise is below ``min_rate`` or has stale equivalents, else 0."""
+    failing = [r.exercise for r in results if not r.passes(min_rate)]
+    not_graded = sum(r.count("not_graded") for r in results)
+    if not_graded:
+        return 3, f"error: {not_graded} mutants were not graded (an infrastructure failure); run the audit again"
+    if failing:
+        return 1, f"below {min_rate:g} % or with stale equivalents: {', '.join(failing)}"
+    return 0, f"every audited exercise kills at least {min_rate:g} % of its mutants"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections import Counter
@@ -18,11 +17,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .audit import DEFAULT_MIN_RATE, DEFAULT_SEED, AuditOptions, AuditResult, MutantOutcome, audit_exercise
-from .audit_render import AUDIT_COLUMNS, audit_details, audit_markdown, audit_rows
+from .audit import DEFAULT_MIN_RATE, AuditOptions, AuditResult, MutantOutcome, audit_exercise
+from .audit_render import AUDIT_COLUMNS, audit_details, audit_rows, audit_verdict, write_audit
 from .distributed import DEFAULT_VISIBILITY_S
 from .errors import GraderError, SandboxUnavailable, UsageError
-from .exercise import Exercise, all_exercises, exercise_path, find_root, load_exercise
+from .exercise import all_exercises, exercise_path, find_root, load_exercise, select_exercises
 from .grading import VerifyRow, grade_folder, verify_exercise
 from .mutation import Operator
 from .render import FORMATS, STATUS_LABELS, write_reports
@@ -367,10 +366,7 @@ def list_exercises(reports_dir: Path) -> None:
 @reports_errors
 def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     """Check the curriculum: the reference scores 100 %, the starter 0 %, every mutant below 100 %."""
-    root = find_root(Path.cwd())
-    chosen: list[Exercise] = (
-        [load_exercise(exercise_path(root, name)) for name in exercises] if exercises else all_exercises(root)
-    )
+    chosen = select_exercises(find_root(Path.cwd()), exercises)
     sandbox = open_sandbox(backend, image)
     table = Table(title="Curriculum self-check")
     for column in ("Exercise", "Variant", "Must score", "Scored", "Status", "Check"):
@@ -396,61 +392,42 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
 @main.command("audit")
 @click.argument("exercises", nargs=-1)
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Mutants graded at once.")
-@click.option("--operator", "operators", multiple=True, type=click.Choice([op.value for op in Operator]),
-              help="Only these operators (repeatable; default: all).")  # fmt: skip
-@click.option("--limit", type=click.IntRange(1), help="Grade at most N mutants per exercise, sampled with --seed.")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the --limit sample.")
-@click.option("--min-rate", type=click.FloatRange(0, 100), default=DEFAULT_MIN_RATE, show_default=True,
-              help="Exit 1 when an exercise kills fewer percent of its mutants.")  # fmt: skip
+@click.option("--operator", "operators", multiple=True, type=click.Choice([*map(str, Operator)]), help="Only these (repeatable).")
+@click.option("--limit", type=click.IntRange(1), help="Grade at most N mutants per exercise (a sample with a fixed seed).")
+@click.option("--min-rate", type=click.FloatRange(0, 100), default=DEFAULT_MIN_RATE, show_default=True, help="Exit 1 under it.")
 @click.option("--json", "json_file", type=click.Path(path_type=Path), help="Also write every outcome to this JSON file.")
 @click.option("--markdown", type=click.Path(path_type=Path), help="Also write the table and the survivors as Markdown.")
 @backend_option
 @image_option
 @reports_errors
 def audit(
-    exercises: tuple[str, ...], jobs: int, operators: tuple[str, ...], limit: int | None, seed: int, min_rate: float,
+    exercises: tuple[str, ...], jobs: int, operators: tuple[str, ...], limit: int | None, min_rate: float,
     json_file: Path | None, markdown: Path | None, backend: str, image: str,
 ) -> None:  # fmt: skip
     """Mutate each reference automatically and grade every mutant: kill rate and surviving diffs."""
-    root = find_root(Path.cwd())
-    chosen = [load_exercise(exercise_path(root, name)) for name in exercises] if exercises else all_exercises(root)
-    options = AuditOptions(frozenset(Operator(o) for o in operators or [op.value for op in Operator]), limit, seed, jobs)
-    boxes = iter([open_sandbox(backend, image, prewarm=True)])  # each next container starts while one runs
+    chosen = select_exercises(find_root(Path.cwd()), exercises)
+    options = AuditOptions(frozenset(Operator(o) for o in operators) or frozenset(Operator), limit, jobs=jobs)
+    factory = functools.partial(open_sandbox, backend, image, prewarm=True)  # each next container starts while one runs
     results: list[AuditResult] = []
-    for exercise in chosen:
-        with console.status(f"{exercise.id}: grading the reference") as status:
+    with console.status("auditing") as status:
+        say = status.update if console.is_terminal else console.print  # logs get a line per mutant
 
-            def show(outcome: MutantOutcome, done: int, total: int, ex: str = exercise.id) -> None:
-                status.update(f"{ex}: mutant {done}/{total} {outcome.mutant.id} {outcome.status}")
+        def show(ex: str, outcome: MutantOutcome, done: int, total: int) -> None:
+            say(f"{ex}: mutant {done}/{total} {outcome.mutant.id} {outcome.status}")
 
-            factory = lambda: next(boxes, None) or open_sandbox(backend, image, prewarm=True)  # noqa: E731
-            result = audit_exercise(exercise, factory, options, show)
-        results.append(result)
-        console.print(escape(audit_details(result)), end="")
-    print_audit(results)
-    if json_file is not None:
-        json_file.write_text(json.dumps([r.to_dict() for r in results], indent=2) + "\n", encoding="utf-8")
-        console.print(f"wrote {json_file}")
-    if markdown is not None:
-        markdown.write_text(audit_markdown(results), encoding="utf-8")
-        console.print(f"wrote {markdown}")
-    failing = [r.exercise for r in results if not r.passes(min_rate)]
-    not_graded = sum(r.count("not_graded") for r in results)
-    if not_graded:
-        errors.print(f"[bold red]error:[/] {not_graded} mutants were not graded (infrastructure); the rates leave them out")
-        sys.exit(3)
-    if failing:
-        console.print(f"below {min_rate:g} % or with stale equivalents: {', '.join(failing)}")
-    sys.exit(1 if failing else 0)
-
-
-def print_audit(results: list[AuditResult]) -> None:
-    table = Table(title="Mutation audit")
-    for column in AUDIT_COLUMNS:
-        table.add_column(column, justify="left" if column == "Exercise" else "right")
+        for exercise in chosen:
+            say(f"{exercise.id}: grading the reference")
+            results.append(audit_exercise(exercise, factory, options, functools.partial(show, exercise.id)))
+            console.print(escape(audit_details(results[-1])), end="")
+    table = Table(*AUDIT_COLUMNS, title="Mutation audit")
     for row in audit_rows(results):
         table.add_row(*row)
     console.print(table)
+    for path in write_audit(results, json_file=json_file, markdown=markdown):
+        console.print(f"wrote {path}")
+    code, why = audit_verdict(results, min_rate)
+    console.print(escape(why))
+    sys.exit(code)
 
 
 @main.command("report")
