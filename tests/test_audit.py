@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from runner import cli
 from runner.audit import AuditOptions, AuditResult, audit_exercise, generate_mutants, load_equivalents
+from runner.audit_render import audit_markdown, audit_verdict
 from runner.errors import ExerciseError, SandboxFailed
 from runner.exercise import Exercise, load_exercise
 from runner.mutation import Operator
@@ -217,6 +218,26 @@ def test_the_cli_prints_the_table_and_each_survivor_and_fails_below_the_rate(
     saved = json.loads((tmp_path / "a.json").read_text())
     assert saved[0]["killed"] == 1 and saved[0]["survived"] == 1
     assert CliRunner().invoke(cli.main, [*args[:6], "--min-rate", "50"]).exit_code == 0
+
+
+def test_markdown_has_the_table_and_each_exercise_s_survivors_collapsed(tmp_path: Path, root: Path) -> None:
+    tiny = run(tiny_exercise(tmp_path), FakeSandbox(judge), operators=frozenset({Operator.CONSTANT, Operator.ARITHMETIC}))
+    docker = run(load_exercise(root / "exercises" / "07_docker"), FakeSandbox(judge))
+    text = audit_markdown([tiny, docker])
+    assert "| 99_tiny | 5 | 2 | 1 | 1 | 0 | 0 | 50.0 % |" in text
+    assert "| 07_docker | — | — | — | — | — | — | not applicable |" in text
+    assert "<summary>99_tiny: 1 survivors</summary>" in text and "```diff\n--- a/tiny.py" in text
+    assert "**07_docker**: not applicable: its submission is not Python" in text
+
+
+def test_the_verdict_is_3_when_a_mutant_was_not_graded_1_below_the_rate_else_0(tmp_path: Path) -> None:
+    exercise = tiny_exercise(tmp_path)
+    arithmetic = frozenset({Operator.ARITHMETIC})
+    assert audit_verdict([run(exercise, FakeSandbox(judge), operators=arithmetic)], 95.0)[0] == 0
+    survived = run(exercise, FakeSandbox(judge), operators=frozenset({Operator.CONSTANT}))
+    assert audit_verdict([survived], 95.0) == (1, "below 95 % or with stale equivalents: 99_tiny")
+    broken = run(exercise, FakeSandbox(lambda r: judge(r, broken="a - b")), operators=arithmetic)
+    assert audit_verdict([survived, broken], 95.0)[0] == 3
 
 
 @pytest.mark.docker
