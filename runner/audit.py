@@ -269,14 +269,16 @@ def audit_exercise(
     outcomes = [MutantOutcome(m, "equivalent") for m in chosen if m.id in equivalent_ids]
     to_grade = [m for m in chosen if m.id not in equivalent_ids]
     sandboxes = PerThread(sandbox_factory)
+    pool = ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="audit")
     try:
         check_reference(exercise, reference, sandboxes.get())
-        with ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="audit") as pool:
-            graded = pool.map(lambda m: grade_mutant(exercise, m, sandboxes.get()), to_grade)
-            for done, outcome in enumerate(graded, start=1):
-                on_outcome(outcome, done, len(to_grade))
-                outcomes.append(outcome)
+        graded = pool.map(lambda m: grade_mutant(exercise, m, sandboxes.get()), to_grade)
+        for done, outcome in enumerate(graded, start=1):
+            on_outcome(outcome, done, len(to_grade))
+            outcomes.append(outcome)
     finally:
+        # On Ctrl-C or a grader error: grade nothing more, and stop what runs now.
+        pool.shutdown(wait=False, cancel_futures=True)
         sandboxes.close()
     order = {m.id: i for i, m in enumerate(mutants)}
     outcomes.sort(key=lambda o: order[o.mutant.id])

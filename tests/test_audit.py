@@ -5,6 +5,7 @@ running the two hidden checks in-process; one test runs the real path in Docker.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import nbformat
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from runner import cli
-from runner.audit import AuditOptions, AuditResult, audit_exercise, generate_mutants, load_equivalents
+from runner.audit import AuditOptions, AuditResult, MutantOutcome, audit_exercise, generate_mutants, load_equivalents
 from runner.audit_render import audit_markdown, audit_verdict
 from runner.errors import ExerciseError, SandboxFailed
 from runner.exercise import Exercise, load_exercise
@@ -171,6 +172,21 @@ def test_a_reference_below_100_percent_stops_the_audit(tmp_path: Path) -> None:
     (exercise.reference_path() / "tiny.py").write_text(SOLUTION.replace("a + b", "a * b"))
     with pytest.raises(ExerciseError, match=r"the reference scores 50 % \(failed\); the audit needs it at 100 %"):
         run(exercise, FakeSandbox(judge))
+
+
+def test_an_interrupted_audit_grades_nothing_more(tmp_path: Path) -> None:
+    def slowly(request: RunRequest) -> RunOutcome:
+        time.sleep(0.2)
+        return judge(request)
+
+    def interrupt(outcome: MutantOutcome, done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    sandbox = FakeSandbox(slowly)
+    with pytest.raises(KeyboardInterrupt):
+        audit_exercise(tiny_exercise(tmp_path), lambda: sandbox, AuditOptions(), interrupt)
+    time.sleep(0.5)
+    assert len(sandbox.requests) <= 3, "the reference, the first mutant and at most the one running then; not all 5"
 
 
 def test_limit_samples_the_same_mutants_for_the_same_seed(tmp_path: Path) -> None:
