@@ -176,7 +176,7 @@ def test_a_reference_below_100_percent_stops_the_audit(tmp_path: Path) -> None:
 
 def test_an_interrupted_audit_grades_nothing_more(tmp_path: Path) -> None:
     def slowly(request: RunRequest) -> RunOutcome:
-        time.sleep(0.2)
+        time.sleep(0.5)  # long enough that the main thread sees each outcome before the next run ends
         return judge(request)
 
     def interrupt(outcome: MutantOutcome, done: int, total: int) -> None:
@@ -185,7 +185,7 @@ def test_an_interrupted_audit_grades_nothing_more(tmp_path: Path) -> None:
     sandbox = FakeSandbox(slowly)
     with pytest.raises(KeyboardInterrupt):
         audit_exercise(tiny_exercise(tmp_path), lambda: sandbox, AuditOptions(), interrupt)
-    time.sleep(0.5)
+    time.sleep(1.0)
     assert len(sandbox.requests) <= 3, "the reference, the first mutant and at most the one running then; not all 5"
 
 
