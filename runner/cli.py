@@ -18,13 +18,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .audit import DEFAULT_MIN_RATE, AuditOptions, AuditResult, MutantOutcome, audit_exercise
+from .audit_render import AUDIT_COLUMNS, audit_details, audit_rows, audit_verdict, write_audit
 from .classroom import WORKFLOW, make_template
 from .distributed import DEFAULT_VISIBILITY_S
 from .errors import GraderError, SandboxUnavailable, UsageError
-from .exercise import GRADERS_ENV, Exercise, all_exercises, exercise_path, find_root, load_exercise, use_graders
+from .exercise import GRADERS_ENV, all_exercises, exercise_path, find_root, load_exercise, select_exercises, use_graders
 from .gradescope import VISIBILITIES, Visibility, build_autograder
 from .grading import VerifyRow, grade_folder, verify_exercise
 from .lms import BATCH_FORMATS
+from .mutation import Operator
 from .render import FORMATS, STATUS_LABELS, write_reports
 from .results import SubmissionResult, load_results, write_atomic
 from .sandbox import Sandbox
@@ -164,6 +167,7 @@ def main(graders: Path | None) -> None:
     grade list                    the exercises and your last scores
     grade verify [NN_topic ...]   check the curriculum: reference 100 %, starter and mutants below
     grade mutant NN NAME FILE "…" record a wrong answer as graders/NN_topic/mutants/NAME.diff
+    grade audit [NN_topic ...]    mutate each reference automatically: kill rate, surviving diffs
     grade sandbox build|check     build the sandbox image; diagnose the engine
     grade report RESULTS.json     re-render saved results (results.jsonl: gradebook, canvas, moodle)
     grade export template|gradescope  the student template; Gradescope's autograder.zip
@@ -402,10 +406,7 @@ def list_exercises(reports_dir: Path) -> None:
 @reports_errors
 def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     """Check the curriculum: the reference scores 100 %, the starter 0 %, every mutant below 100 %."""
-    root = find_root(Path.cwd())
-    chosen: list[Exercise] = (
-        [load_exercise(exercise_path(root, name)) for name in exercises] if exercises else all_exercises(root)
-    )
+    chosen = select_exercises(find_root(Path.cwd()), exercises)
     sandbox = open_sandbox(backend, image)
     table = Table(title="Curriculum self-check")
     for column in ("Exercise", "Variant", "Must score", "Scored", "Status", "Check"):
@@ -439,6 +440,47 @@ def mutant(exercise: str, name: str, edited: Path, description: str) -> None:
     against the reference, with DESCRIPTION (one line: the bug) first. `grade verify` then grades it."""
     target = load_exercise(exercise_path(find_root(Path.cwd()), exercise)).record_mutant(name, edited, description)
     console.print(f"wrote {target}")
+
+
+@main.command("audit")
+@click.argument("exercises", nargs=-1)
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Mutants graded at once.")
+@click.option("--operator", "operators", multiple=True, type=click.Choice([*map(str, Operator)]), help="Only these (repeatable).")
+@click.option("--limit", type=click.IntRange(1), help="Grade at most N mutants per exercise (a sample with a fixed seed).")
+@click.option("--min-rate", type=click.FloatRange(0, 100), default=DEFAULT_MIN_RATE, show_default=True, help="Exit 1 under it.")
+@click.option("--json", "json_file", type=click.Path(path_type=Path), help="Also write every outcome to this JSON file.")
+@click.option("--markdown", type=click.Path(path_type=Path), help="Also write the table and the survivors as Markdown.")
+@backend_option
+@image_option
+@reports_errors
+def audit(
+    exercises: tuple[str, ...], jobs: int, operators: tuple[str, ...], limit: int | None, min_rate: float,
+    json_file: Path | None, markdown: Path | None, backend: str, image: str,
+) -> None:  # fmt: skip
+    """Mutate each reference automatically and grade every mutant: kill rate and surviving diffs."""
+    chosen = select_exercises(find_root(Path.cwd()), exercises)
+    options = AuditOptions(frozenset(Operator(o) for o in operators) or frozenset(Operator), limit, jobs=jobs)
+    factory = functools.partial(open_sandbox, backend, image, prewarm=True)  # each next container starts while one runs
+    results: list[AuditResult] = []
+    with console.status("auditing") as status:
+        say = status.update if console.is_terminal else console.print  # logs get a line per mutant
+
+        def show(ex: str, outcome: MutantOutcome, done: int, total: int) -> None:
+            say(f"{ex}: mutant {done}/{total} {outcome.mutant.id} {outcome.status}")
+
+        for exercise in chosen:
+            say(f"{exercise.id}: grading the reference")
+            results.append(audit_exercise(exercise, factory, options, functools.partial(show, exercise.id)))
+            console.print(shown(audit_details(results[-1])), end="")
+    table = Table(*AUDIT_COLUMNS, title="Mutation audit")
+    for row in audit_rows(results):
+        table.add_row(*row)
+    console.print(table)
+    for path in write_audit(results, json_file=json_file, markdown=markdown):
+        console.print(f"wrote {path}")
+    code, why = audit_verdict(results, min_rate)
+    console.print(shown(why))
+    sys.exit(code)
 
 
 @main.command("report")

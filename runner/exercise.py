@@ -200,6 +200,11 @@ def all_exercises(root: Path) -> list[Exercise]:
     return [load_exercise(p) for p in sorted(folder.iterdir()) if (p / "exercise.toml").is_file()]
 
 
+def select_exercises(root: Path, names: tuple[str, ...] | list[str]) -> list[Exercise]:
+    """The exercises ``names`` (``04_sqlalchemy`` or ``04``), or every exercise when there are none."""
+    return [load_exercise(exercise_path(root, name)) for name in names] if names else all_exercises(root)
+
+
 def load_exercise(path: Path) -> Exercise:
     """Read ``exercise.toml``, find the hidden grader and read its tests' points and hints."""
     path = path.resolve()
