@@ -38,6 +38,8 @@ VISIBILITIES: tuple[Visibility, ...] = ("hidden", "after_due_date", "after_publi
 COURSE = "course"
 """The folder inside the zip (and in /autograder/source) that holds the runner and the exercise."""
 RUNNER_FILES = ("runner",)
+#: What the runner needs on Gradescope beyond the sandbox's pins (mutants as diffs, for kind tests).
+RUNNER_REQUIREMENTS = "\n# the runner's own needs\nunidiff>=1.0.1\n"
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image (Ubuntu): Python 3.11 or
@@ -77,7 +79,7 @@ def build_autograder(root: Path, exercise: Exercise, out: Path, hidden_visibilit
     members: dict[str, bytes] = {
         "setup.sh": SETUP_SH.encode(),
         "run_autograder": RUN_AUTOGRADER.format(exercise=exercise.id, course=COURSE, visibility=hidden_visibility).encode(),
-        "requirements.txt": (root / "sandbox" / "requirements.txt").read_bytes(),
+        "requirements.txt": (root / "sandbox" / "requirements.txt").read_bytes() + RUNNER_REQUIREMENTS.encode(),
     }
     for folder in RUNNER_FILES:
         for name, data in read_tree(root / folder).items():

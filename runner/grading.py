@@ -162,6 +162,7 @@ def verify_exercise(
     mutants = exercise.mutants()
     if not mutants:
         rows.append(VerifyRow(exercise.id, "mutants", "at least one", None, False, "no mutants/NAME.diff in the grader"))
+        on_row(rows[-1])
     for mutant in mutants if exercise.kind != "tests" else []:
         variants.append((f"mutant {mutant.name}", "< 100 %", partial(mutant_submission, exercise, mutant), scores_partly))
     for variant, expectation, submission_of, check in variants:

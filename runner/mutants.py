@@ -22,12 +22,13 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from unidiff.errors import UnidiffParseError
-from unidiff.patch import Hunk as ParsedHunk
-from unidiff.patch import PatchedFile, PatchSet
+from typing import TYPE_CHECKING
 
 from .errors import MutantError
+
+if TYPE_CHECKING:  # unidiff is imported when a diff is parsed: loading an exercise does not need it
+    from unidiff.patch import Hunk as ParsedHunk
+    from unidiff.patch import PatchedFile, PatchSet
 
 #: Where an exercise's mutants live, below its grader folder, and their file suffix.
 MUTANTS_FOLDER = "mutants"
@@ -114,6 +115,9 @@ def parse_mutant(mutant: Mutant) -> list[FilePatch]:
         raise MutantError(where, "line 1 must be a one-line description of the bug, then the diff")
     if not body.strip():
         raise MutantError(where, "the diff is empty: write the bug as a unified diff after line 1")
+    from unidiff.errors import UnidiffParseError
+    from unidiff.patch import PatchSet
+
     try:
         parsed = PatchSet(body)
     except UnidiffParseError as exc:

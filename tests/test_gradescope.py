@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from runner import cli
 from runner.errors import SubmissionError
-from runner.exercise import Exercise
+from runner.exercise import Exercise, load_exercise
 from runner.gradescope import VISIBILITIES, gather, results_json
 from tests.test_results_render import sample
 
@@ -76,8 +76,9 @@ def test_run_autograder_on_gradescope_folders(
     (source / "run_autograder").chmod(0o755)
     upload = autograder / "submission" / "exercises" / "04_sqlalchemy"
     upload.mkdir(parents=True)
-    mutant = root / "graders" / "04_sqlalchemy" / "mutants" / "commits" / "bookshop.py"
-    (upload / "bookshop.py").write_bytes(mutant.read_bytes())
+    exercise = load_exercise(root / "exercises" / "04_sqlalchemy")
+    commits = next(m for m in exercise.mutants() if m.name == "commits")
+    (upload / "bookshop.py").write_bytes(exercise.apply(commits)["bookshop.py"])
     (autograder / "results").mkdir()
     script = "ln -s /opt/venv /autograder/venv && cd /autograder && ./run_autograder > results/stdout 2>&1"
     done = subprocess.run(

@@ -207,9 +207,12 @@ def test_main_says_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 def verify_rows(tmp_path: Path, rules: str | None) -> list[VerifyRow]:
     exercise = course(tmp_path, rules)
-    (tmp_path / "graders" / "99_demo" / "solution").mkdir()
-    for folder in ("solution", "mutants/accepts_negative"):
-        (tmp_path / "graders" / "99_demo" / folder / "m.py").write_text("")
+    grader = tmp_path / "graders" / "99_demo"
+    (grader / "solution").mkdir()
+    (grader / "solution" / "m.py").write_text("x = 1\n")
+    (grader / "mutants").mkdir(exist_ok=True)
+    diff = "x is 2\n--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+    (grader / "mutants" / "accepts_negative.diff").write_text(diff)
     (exercise / "m.py").write_text("")
     seen: list[VerifyRow] = []
     rows = verify_exercise(load_exercise(exercise), FakeSandbox.with_outcomes({}), on_row=seen.append)

@@ -107,7 +107,7 @@ def test_read_file_missing_file_prints_nothing(student: ModuleType, write_text: 
 
 
 @pytest.mark.points(1, hint="Pass encoding='utf-8' to open() in read_file and parse_config: the default depends on the machine.")
-def test_files_are_opened_as_utf8(student: ModuleType, write_text: WriteText, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_file_and_parse_config_open_files_as_utf8(student: ModuleType, write_text: WriteText, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[tuple[str, str, object]] = []
     real_open = io.open
 
