@@ -14,10 +14,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from . import cli  # its console and open_sandbox are looked up when a command runs (tests replace them)
 from .audit import DEFAULT_MIN_RATE, AuditOptions, AuditResult, MutantOutcome, audit_exercise
 from .audit_render import AUDIT_COLUMNS, audit_details, audit_rows, audit_verdict, write_audit
 from .classroom import WORKFLOW, make_template
-from .cli import backend_option, console, image_option, main, open_sandbox, reports_errors, shown
+from .cli import backend_option, image_option, main, reports_errors, shown
 from .distributed import DEFAULT_VISIBILITY_S
 from .errors import SandboxUnavailable
 from .exercise import exercise_path, find_root, load_exercise, select_exercises
@@ -56,7 +57,7 @@ def mutant(exercise: str, name: str, edited: Path, description: str) -> None:
     """Record EDITED (a copy of a reference file with one bug) as the mutant NAME of EXERCISE: a diff
     against the reference, with DESCRIPTION (one line: the bug) first. `grade verify` then grades it."""
     target = load_exercise(exercise_path(find_root(Path.cwd()), exercise)).record_mutant(name, edited, description)
-    console.print(f"wrote {target}")
+    cli.console.print(f"wrote {target}")
 
 
 @main.command("audit")
@@ -77,10 +78,10 @@ def audit(
     """Mutate each reference automatically and grade every mutant: kill rate and surviving diffs."""
     chosen = select_exercises(find_root(Path.cwd()), exercises)
     options = AuditOptions(frozenset(Operator(o) for o in operators) or frozenset(Operator), limit, jobs=jobs)
-    factory = functools.partial(open_sandbox, backend, image, prewarm=True)  # each next container starts while one runs
+    factory = functools.partial(cli.open_sandbox, backend, image, prewarm=True)  # each next container starts while one runs
     results: list[AuditResult] = []
-    with console.status("auditing") as status:
-        say = status.update if console.is_terminal else console.print  # logs get a line per mutant
+    with cli.console.status("auditing") as status:
+        say = status.update if cli.console.is_terminal else cli.console.print  # logs get a line per mutant
 
         def show(ex: str, outcome: MutantOutcome, done: int, total: int) -> None:
             say(f"{ex}: mutant {done}/{total} {outcome.mutant.id} {outcome.status}")
@@ -88,15 +89,15 @@ def audit(
         for exercise in chosen:
             say(f"{exercise.id}: grading the reference")
             results.append(audit_exercise(exercise, factory, options, functools.partial(show, exercise.id)))
-            console.print(shown(audit_details(results[-1])), end="")
+            cli.console.print(shown(audit_details(results[-1])), end="")
     table = Table(*AUDIT_COLUMNS, title="Mutation audit")
     for row in audit_rows(results):
         table.add_row(*row)
-    console.print(table)
+    cli.console.print(table)
     for path in write_audit(results, json_file=json_file, markdown=markdown):
-        console.print(f"wrote {path}")
+        cli.console.print(f"wrote {path}")
     code, why = audit_verdict(results, min_rate)
-    console.print(shown(why))
+    cli.console.print(shown(why))
     sys.exit(code)
 
 
@@ -112,7 +113,7 @@ def report(results_file: Path, fmt: str, assignment: str | None, output: Path | 
     from .lms import rerender
 
     target, count = rerender(results_file, fmt, output, assignment, Path.cwd())
-    console.print(f"wrote {shown(str(target))} ({count} results)")
+    cli.console.print(f"wrote {shown(str(target))} ({count} results)")
 
 
 @main.group("export")
@@ -126,7 +127,7 @@ def export_group() -> None:
 def export_template(out: Path) -> None:
     """Make the student template (exercises/, the workflow, a README; no graders/) in OUT."""
     written = make_template(find_root(Path.cwd()), out)
-    console.print(f"wrote {len(written)} files to {shown(str(out))}: exercises/, {WORKFLOW}, README.md; no graders/")
+    cli.console.print(f"wrote {len(written)} files to {shown(str(out))}: exercises/, {WORKFLOW}, README.md; no graders/")
 
 
 @export_group.command("gradescope")
@@ -141,7 +142,7 @@ def export_gradescope(exercise_id: str, output: Path | None, hidden_visibility: 
     exercise = load_exercise(exercise_path(root, exercise_id))
     target = output or Path("reports") / exercise.id / "autograder.zip"
     members = build_autograder(root, exercise, target, hidden_visibility)
-    console.print(f"wrote {shown(str(target))}: {len(members)} files; upload it as the assignment's autograder")
+    cli.console.print(f"wrote {shown(str(target))}: {len(members)} files; upload it as the assignment's autograder")
 
 
 @main.group("sandbox")
@@ -162,12 +163,12 @@ def sandbox_build(base_image: str, wheelhouse: Path | None, if_changed: bool, im
 
     root = find_root(Path.cwd())
     if if_changed and image_is_current(root / "sandbox", image):
-        console.print(f"{image} is up to date")
+        cli.console.print(f"{image} is up to date")
         return
-    with console.status(f"building {image} from {base_image}") as status:
+    with cli.console.status(f"building {image} from {base_image}") as status:
         image_id = build_image(root / "sandbox", tag=image, base_image=base_image, wheelhouse=wheelhouse,
                                on_line=lambda line: status.update(shown(line[:100])))  # fmt: skip
-    console.print(f"built {image} ({image_id[:19]})")
+    cli.console.print(f"built {image} ({image_id[:19]})")
 
 
 @sandbox_group.command("check")
@@ -178,18 +179,18 @@ def sandbox_check(image: str) -> None:
     from .sandbox.docker import DockerSandbox, connect, engine_summary, image_summary, leftover_containers, sweep_exited
 
     client = connect()
-    console.print("[green]ok[/]   engine reachable")
+    cli.console.print("[green]ok[/]   engine reachable")
     for key, value in engine_summary(client).items():
-        console.print(f"      {key}: {value}")
+        cli.console.print(f"      {key}: {value}")
     summary = image_summary(client, image)
     if summary is None:
         raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`")
-    console.print(f"[green]ok[/]   image {image}: {summary['id'][:19]}, {summary['size'] / 1e6:.0f} MB")
+    cli.console.print(f"[green]ok[/]   image {image}: {summary['id'][:19]}, {summary['size'] / 1e6:.0f} MB")
     swept = sweep_exited(client)
     leftovers = leftover_containers(client)
     mark = "[green]ok[/]  " if not leftovers else "[yellow]warn[/]"
-    console.print(f"{mark} {len(leftovers)} stopped sandbox containers left behind ({swept} older ones removed now)")
+    cli.console.print(f"{mark} {len(leftovers)} stopped sandbox containers left behind ({swept} older ones removed now)")
     from .sandbox.probe import probe
 
     for name, ok, detail in probe(DockerSandbox(image, client)):
-        console.print(f"{'[green]ok[/]  ' if ok else '[red]FAIL[/]'} {name}: {shown(detail)}")
+        cli.console.print(f"{'[green]ok[/]  ' if ok else '[red]FAIL[/]'} {name}: {shown(detail)}")
