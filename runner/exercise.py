@@ -9,7 +9,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from .errors import ExerciseError
 
@@ -228,8 +228,7 @@ def read_boundary(config_file: Path, config: dict[str, Any], kind: str) -> Bound
         raise ExerciseError(f"{config_file}: [grading] boundary must be one of {', '.join(get_args(Boundary))}, not {value!r}")
     if value == "process" and kind != "module":
         raise ExerciseError(f'{config_file}: [grading] boundary = "process" is for module exercises only, not kind {kind!r}')
-    boundary: Boundary = value
-    return boundary
+    return cast(Boundary, value)
 
 
 def find_grader(path: Path, ident: str, needs: str = "tests") -> Path:
