@@ -85,7 +85,9 @@ class Client:
             raise CallTimeout(f"took longer than {self.timeout_s:g} s") from None
         except (EOFError, ConnectionError):
             self.restart()
-            raise StudentCrashed("your code's process ended while it was running (os._exit, a crash, or killed)") from None
+            raise StudentCrashed(
+                "your code's process ended while it was running (os._exit, a crash, or killed, e.g. out of memory)"
+            ) from None
         except (boundary.ProtocolError, OSError) as exc:
             self.restart()
             raise BoundaryError(f"your code's process broke the grader's protocol: {exc}") from None
