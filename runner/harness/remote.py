@@ -33,6 +33,9 @@ import boundary  # type: ignore[import-not-found]
 NOT_REBUILT = {"SystemExit", "KeyboardInterrupt", "GeneratorExit", "BaseExceptionGroup", "ExceptionGroup"}
 
 
+CRASHED = "your code's process ended while it was running (os._exit, a crash, or killed, e.g. out of memory)"
+
+
 class BoundaryError(Exception):
     """The student process broke the protocol or refused a request."""
 
