@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import types
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,22 @@ class GraderPlugin:
     @pytest.fixture(name="student")
     def student(self) -> types.ModuleType | Path:
         return self.loader.load()
+
+    @pytest.fixture(name="student_helper")
+    def student_helper(self) -> Callable[..., Any]:
+        """``student_helper(source, name="helper")``: run ``source`` as a module beside the student's
+        code and return it (across the process boundary: a handle to it in the student process).
+        For what must run where the student's code runs, such as a spy; the student can read it."""
+        self.loader.load()
+
+        def make(source: str, name: str = "helper") -> Any:
+            if self.loader.remote is None:
+                module = types.ModuleType(f"grader_helper_{name}")
+                exec(compile(source, f"<grader helper {name}>", "exec"), module.__dict__)
+                return module
+            return self.loader.remote.helper(self.loader.remote_client, name, source)
+
+        return make
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
