@@ -9,6 +9,9 @@ they import only the standard library, pytest and (for notebooks) nbclient, neve
 - `worker.py` runs the hidden pytest suite against the submission (for a notebook: executes it
   cell by cell with nbclient, then runs the suite inside the notebook's kernel);
 - `plugin.py` is the pytest plugin both use: the ``student`` fixture, deadlines, result events.
+- Under ``[grading] boundary = "process"`` the worker is the *grader process* (its own user) and
+  the student's code runs in a *student process* (`student.py`) that the grader reaches only
+  through `remote.py` over one socket, with the data-only codec of `boundary.py`.
 """
 
 from __future__ import annotations
