@@ -252,3 +252,26 @@ def test_a_suite_across_the_process_boundary(tmp_path: Path) -> None:
     assert statuses["test_location"][1] == "NotFound: no user nobody"
     location = next(t.location for t in result.tests if t.id.endswith("test_location"))
     assert location is not None and (location.file, location.line) == ("api.py", 22)
+
+
+def test_a_fresh_process_imports_the_module_again(tmp_path: Path) -> None:
+    """After a crash the next test gets a fresh process; an import that fails there fails that test."""
+    exercise_dir = tmp_path / "course" / "exercises" / "97_again"
+    (tmp_path / "course" / "graders" / "97_again" / "tests").mkdir(parents=True)
+    exercise_dir.mkdir(parents=True)
+    (exercise_dir / "exercise.toml").write_text('kind = "module"\nfiles = ["again.py"]\n[grading]\nboundary = "process"\n')
+    suite = "import pytest\n\n@pytest.mark.points(1, hint='')\ndef test_a(student):\n    student.die()\n\n"
+    suite += "@pytest.mark.points(1, hint='')\ndef test_b(student):\n    assert student.ok() == 1\n"
+    (tmp_path / "course" / "graders" / "97_again" / "tests" / "test_again.py").write_text(suite)
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "again.py").write_text(
+        "import os\nmarker = os.path.join(os.environ['HOME'], 'imported')\n"
+        "if os.path.exists(marker):\n    raise RuntimeError('imported twice')\nopen(marker, 'w').close()\n"
+        "def die():\n    os._exit(1)\ndef ok():\n    return 1\n"
+    )
+    result = grade_folder(load_exercise(exercise_dir), submission, LocalSandbox())
+    assert [(t.status, t.message) for t in result.tests] == [
+        ("failed", "your code's process ended while it was running (os._exit, a crash, or killed, e.g. out of memory)"),
+        ("failed", "Importing your module failed: RuntimeError: imported twice"),
+    ]

@@ -12,6 +12,11 @@ JSON array; everything else is an object with a ``"$"`` tag: ``float`` (``nan``,
 plain type), ``set``, ``frozenset``, ``class`` (an exception class, by module, name and bases) and
 ``handle`` (a remote reference: an id and the name of its type).
 
+Why a protocol of our own: rpyc and execnet are not in the sandbox image, and rpyc's proxies
+forward ``==``, truth and ``repr`` to the other side, which must never decide an assertion;
+multiprocessing connections unpickle what they receive, which runs code named by the sender. What
+is left of them that we need is this framing. (docs/security.md, "The process boundary".)
+
 Trust rule: :func:`decode` rebuilds only exact built-in types from plain JSON. It never calls
 ``pickle``, ``marshal``, ``eval`` or anything named by the data; handles and classes are made by
 callbacks the receiving side supplies. A message that is not well-formed raises

@@ -52,6 +52,11 @@ class LoadTimeout(LoadError):
 
 #: Exceptions that make a test ``timeout``; the process boundary adds its per-call limit.
 TIMEOUTS: tuple[type[BaseException], ...] = (TestTimeout, LoadTimeout)
+#: The process boundary's "your module failed to import again in a fresh process".
+IMPORT_FAILED: tuple[type[BaseException], ...] = ()
+#: The process boundary's own failures (the student process died, broke the protocol): their
+#: message says it all.
+BOUNDARY_FAILURES: tuple[type[BaseException], ...] = ()
 
 
 class StudentLoader:
@@ -219,9 +224,10 @@ def describe(exc: BaseException) -> str:
         return text or "assertion failed"
     if isinstance(exc, TIMEOUTS) and not isinstance(exc, LoadTimeout):
         return f"Timed out: {exc}"
-    cause = getattr(exc, "cause", None)
-    if type(exc).__name__ == "ImportFailed" and isinstance(cause, BaseException):
-        return f"Importing your module failed: {describe(cause)}"
+    if isinstance(exc, BOUNDARY_FAILURES):
+        return str(exc)
+    if isinstance(exc, IMPORT_FAILED):
+        return f"Importing your module failed: {describe(exc.cause)}"  # type: ignore[attr-defined]
     if isinstance(exc, LoadTimeout):
         return f"Timed out while importing your module: {exc}"
     if isinstance(exc, LoadError):
@@ -232,13 +238,15 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def connect_student(timeout_s: float) -> tuple[Any, Any]:
+def connect_student(timeout_s: float, output_chars: int) -> tuple[Any, Any]:
     """The ``remote`` module and a client on the sockets the supervisor passed to this process."""
-    global TIMEOUTS
+    global TIMEOUTS, IMPORT_FAILED, BOUNDARY_FAILURES
     import remote  # type: ignore[import-not-found]
 
     TIMEOUTS = (*TIMEOUTS, remote.CallTimeout)
-    client = remote.Client(int(os.environ["GRADER_STUDENT_FD"]), int(os.environ["GRADER_CONTROL_FD"]), timeout_s)
+    IMPORT_FAILED = (remote.ImportFailed,)
+    BOUNDARY_FAILURES = (remote.StudentCrashed, remote.BoundaryError)
+    client = remote.Client(int(os.environ["GRADER_STUDENT_FD"]), int(os.environ["GRADER_CONTROL_FD"]), timeout_s, output_chars)
     return remote, client
 
 
@@ -257,7 +265,7 @@ def run_tests(job_path: str, namespace: types.ModuleType | None = None, suite_di
     value = work / "submission" if job["kind"] == "files" else namespace
     loader = StudentLoader(job.get("module"), value)
     if job.get("boundary") == "process":
-        loader.remote, loader.remote_client = connect_student(float(job["test_timeout_s"]))
+        loader.remote, loader.remote_client = connect_student(float(job["test_timeout_s"]), int(job["output_bytes"]))
     else:
         # Last on the path: nothing the student writes can shadow pytest or the standard library.
         sys.path.append(str(work / "submission"))

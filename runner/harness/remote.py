@@ -60,10 +60,11 @@ class ImportFailed(Exception):
 class Client:
     """One connection to the student process, restarted through the supervisor when it breaks."""
 
-    def __init__(self, data_fd: int, control_fd: int, timeout_s: float) -> None:
+    def __init__(self, data_fd: int, control_fd: int, timeout_s: float, output_chars: int = 64 * 1024) -> None:
         self.sock = socket.socket(fileno=data_fd)
         self.control = socket.socket(fileno=control_fd)
         self.timeout_s = timeout_s
+        self.output_chars = output_chars
         self.generation = 0
         self.ids = itertools.count(1)
         self.classes: dict[tuple[str, str], type[BaseException]] = {}
@@ -102,7 +103,7 @@ class Client:
     def answer(self, reply: dict[str, Any]) -> Any:
         out = reply.get("out")
         if isinstance(out, str) and out:
-            sys.stdout.write(out)
+            sys.stdout.write(out[: self.output_chars])
         if "refused" in reply:
             raise BoundaryError(f"the request was refused: {str(reply['refused'])[:500]}")
         if "raise" in reply:
