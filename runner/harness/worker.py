@@ -4,6 +4,11 @@ Run by the supervisor as ``python -I -B worker.py JOB_JSON KIND`` before the job
 when it reads ``go`` on stdin, by which time the job folder holds
 ``job.json``, ``submission/`` (the student's files), ``suite/`` (the hidden tests, deleted from
 disk once collected), ``harness/`` (this file). Events go to the FIFO named by ``$GRADER_CHANNEL``.
+
+Under ``boundary = "process"`` (``... KIND process``) this is the grader process: it runs as its
+own user in its own folder, reads the job tar from stdin instead of ``go`` (keeping ``job.json``
+and ``suite/`` only), writes events to the pipe ``$GRADER_CHANNEL_FD`` and reaches the student's
+code only through ``remote.py`` (see supervisor.Boundary).
 """
 
 from __future__ import annotations
