@@ -363,7 +363,9 @@ def test_module_attack_as_a_notebook_cell(
 #: an import that ends the process is an import error; a forgery cannot reach pytest, so it is no
 #: longer caught as ``tampered`` but simply fails the tests it broke.
 PROCESS_VERDICTS: dict[str, tuple[str, tuple[str, ...] | None]] = {
-    # The kernel's OOM killer takes the student process (the biggest), not the container's first.
+    # The kernel's OOM killer takes the student process (the biggest), and a fresh one answers the
+    # next tests; whether the engine then reports the container as OOM-killed varies from run to
+    # run, so the status may be resource_limit (see ALSO_ACCEPTED).
     "memory exhaustion": ("failed", ("passed", "failed", "passed", "passed")),
     "os._exit(0) at import": ("error", ("error",) * 4),
     "os._exit(0) mid-test": ("failed", ("passed", "failed", "passed", "passed")),
@@ -383,7 +385,17 @@ def test_module_attack_across_the_process_boundary(
     folder = tmp_path / "submissions" / "student"
     folder.mkdir(parents=True)
     (folder / "demo.py").write_bytes(source.encode("latin-1") if attack == "non-UTF-8 source" else source.encode())
-    assert_verdict(attack, demo_exercise(tmp_path, boundary="process"), folder, docker_sandbox, status, statuses)
+    exercise = demo_exercise(tmp_path, boundary="process")
+    if attack in ALSO_ACCEPTED:
+        result = grade_folder(exercise, folder, docker_sandbox)
+        assert result.status in (status, ALSO_ACCEPTED[attack]), f"{attack}: {result.status}: {result.message}"
+        assert tuple(t.status for t in result.tests) == statuses
+        return
+    assert_verdict(attack, exercise, folder, docker_sandbox, status, statuses)
+
+
+#: A second status some attacks may get across the process boundary, with the same test statuses.
+ALSO_ACCEPTED = {"memory exhaustion": "resource_limit"}
 
 
 #: Every attack below breaks all four functions, so full marks can only come from the attack.
