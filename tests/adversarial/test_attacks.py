@@ -489,3 +489,35 @@ def test_new_attack_is_defeated_across_the_process_boundary(attack: str, tmp_pat
     result = grade_folder(demo_exercise(tmp_path, boundary="process"), folder, docker_sandbox)
     assert result.status == "failed" and result.score == 0, (attack, result.status, [(t.id, t.status) for t in result.tests])
     assert all(t.status == "failed" for t in result.tests), [(t.id, t.status, t.message[:80]) for t in result.tests]
+
+
+#: Attacks on the boundary itself: what the student process sends is data, and a broken protocol
+#: costs the student, never the grader (no exit 3, no skipped or passed test it did not earn).
+BOUNDARY_ATTACKS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "garbage on the boundary's socket": (
+        "import os, sys\nos.write(int(sys.argv[1]), b'\\x00\\x00\\x00\\x07garbage')\n" + GOOD,
+        "error",
+        ("error",) * 4,
+    ),
+    "answers sent ahead for the next requests": (
+        "import json, os, struct, sys\n"
+        "for n in range(2, 40):\n"
+        "    data = json.dumps({'id': n, 'ok': 5, 'out': ''}).encode()\n"
+        "    os.write(int(sys.argv[1]), struct.pack('>I', len(data)) + data)\n" + BROKEN,
+        "error",
+        ("error",) * 4,
+    ),
+    "KeyboardInterrupt from a call": (GOOD.replace("return a + b", "raise KeyboardInterrupt"), "failed", ("failed", *ALL[1:])),
+    "pytest.skip() from a call": (
+        GOOD.replace("return a + b", "import pytest\n    pytest.skip('nothing to see')"),
+        "failed",
+        ("failed", *ALL[1:]),
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(BOUNDARY_ATTACKS))
+def test_attack_on_the_boundary_itself(attack: str, tmp_path: Path, docker_sandbox: Any) -> None:
+    source, status, statuses = BOUNDARY_ATTACKS[attack]
+    folder = module_submission(tmp_path, source)
+    assert_verdict(attack, demo_exercise(tmp_path, boundary="process"), folder, docker_sandbox, status, statuses)
