@@ -212,18 +212,22 @@ class Boundary:
         if not request:
             return False
         self.stop_student()
-        if request != b"restart" or self.restarts >= MAX_RESTARTS:
-            self.control.sendall(b"no")
-            return True
-        self.restarts += 1
-        grader_end, student_end = socket.socketpair()
         try:
-            self.spawn(student_end)
-            socket.send_fds(self.control, [b"ok"], [grader_end.fileno()])
-        except OSError:
-            self.control.sendall(b"no")
-        finally:
-            grader_end.close()
+            if request != b"restart" or self.restarts >= MAX_RESTARTS:
+                self.control.sendall(b"no")
+                return True
+            self.restarts += 1
+            grader_end, student_end = socket.socketpair()
+            try:
+                self.spawn(student_end)
+                socket.send_fds(self.control, [b"ok"], [grader_end.fileno()])
+            except OSError:  # no fresh process now (e.g. the process limit): the grader may ask again
+                self.control.sendall(b"no")
+            finally:
+                grader_end.close()
+                student_end.close()
+        except OSError:  # the grader has gone
+            return False
         return True
 
     def stop_student(self) -> None:
