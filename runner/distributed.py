@@ -215,6 +215,7 @@ def payload_for(request: RunRequest, store: BlobStore, image_id: str | None) -> 
         "sentinel": request.sentinel,
         "sentinel_source": request.suite[sentinel].decode() if sentinel else None,
         "limits": request.limits.to_dict(),
+        "boundary": request.boundary,
         "image_id": image_id,
     }
 
@@ -233,6 +234,7 @@ def request_from_payload(payload: dict[str, Any], store: BlobStore) -> RunReques
         suite=suite,
         limits=Limits(**payload["limits"]),
         sentinel=sentinel,
+        boundary="process" if payload.get("boundary") == "process" else "shared",
     )
 
 

@@ -9,12 +9,17 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 from .errors import ExerciseError
 from .mutants import MUTANTS_FOLDER, Mutant, apply_mutant, load_mutants, write_mutant
 
 KINDS = ("module", "notebook", "files", "tests")
+#: Where the hidden tests run relative to the student's code (``[grading] boundary``): in one process
+#: (``shared``, the default) or in two processes, two users, behind a data-only socket (``process``;
+#: module exercises only). See docs/security.md.
+Boundary = Literal["shared", "process"]
+DEFAULT_BOUNDARY: Boundary = "shared"
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Exercise:
     grader_path: Path
     tests: tuple[TestSpec, ...]
     suite_hash: str = field(repr=False)
+    boundary: Boundary = DEFAULT_BOUNDARY
 
     @property
     def suite_path(self) -> Path:
@@ -226,6 +232,7 @@ def load_exercise(path: Path) -> Exercise:
         limits = replace(Limits(), **config.get("limits", {}))
     except TypeError as exc:
         raise ExerciseError(f"{config_file}: unknown limit in [limits]: {exc}") from None
+    boundary = read_boundary(config_file, config, kind)
     ident = config.get("id", path.name)
     grader = find_grader(path, ident, "mutants" if kind == "tests" else "tests")
     files_of_suite = suite_identity(kind, grader)
@@ -242,7 +249,19 @@ def load_exercise(path: Path) -> Exercise:
         grader_path=grader,
         tests=tuple(tests),
         suite_hash=tree_hash(files_of_suite),
+        boundary=boundary,
     )
+
+
+def read_boundary(config_file: Path, config: dict[str, Any], kind: str) -> Boundary:
+    """``[grading] boundary``: ``shared`` (default) or ``process`` (module exercises only)."""
+    grading = config.get("grading", {})
+    value = grading.get("boundary", DEFAULT_BOUNDARY) if isinstance(grading, dict) else None
+    if value not in get_args(Boundary):
+        raise ExerciseError(f"{config_file}: [grading] boundary must be one of {', '.join(get_args(Boundary))}, not {value!r}")
+    if value == "process" and kind != "module":
+        raise ExerciseError(f'{config_file}: [grading] boundary = "process" is for module exercises only, not kind {kind!r}')
+    return cast(Boundary, value)
 
 
 def find_grader(path: Path, ident: str, needs: str = "tests") -> Path:

@@ -72,6 +72,7 @@ def grade_submission(
             suite=suite,
             limits=exercise.limits,
             sentinel=sentinel_id,
+            boundary=exercise.boundary,
         )
         on_stage(f"running {submission.id} in the {sandbox.name} sandbox")
         outcome = sandbox.run(request)

@@ -4,6 +4,7 @@ and the broker going away and coming back."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -141,6 +142,8 @@ def test_a_request_travels_by_hash_and_arrives_whole(redis_server: RedisServer, 
     assert payload["suite"] == sqlalchemy_exercise.suite_hash, "the hidden suite is named by its hash"
     assert json.loads(json.dumps(payload)) == payload, "the task is plain JSON"
     assert request_from_payload(payload, store) == request
+    across = dataclasses.replace(request, boundary="process")
+    assert request_from_payload(payload_for(across, store, "sha256:abc"), store) == across, "the boundary travels too"
 
 
 def test_worker_refuses_other_versions_images_and_broken_jobs(redis_server: RedisServer, sqlalchemy_exercise: Exercise) -> None:

@@ -11,6 +11,9 @@ they import only the standard library, pytest and (for notebooks) nbclient, neve
 - `mutation.py` runs kind ``tests``: the student's tests against the reference, variants of it and
   each mutant, each run kept apart from the others;
 - `plugin.py` is the pytest plugin both use: the ``student`` fixture, deadlines, result events.
+- Under ``[grading] boundary = "process"`` the worker is the *grader process* (its own user) and
+  the student's code runs in a *student process* (`student.py`) that the grader reaches only
+  through `remote.py` over one socket, with the data-only codec of `boundary.py`.
 """
 
 from __future__ import annotations

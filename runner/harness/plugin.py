@@ -2,6 +2,8 @@
 
 Imported by ``worker.py`` in the worker process (module and files exercises) or inside the
 notebook's kernel (notebook exercises), so the worker itself starts without importing pytest.
+Under ``boundary = "process"`` (module exercises) the worker is the grader process and the
+``student`` fixture is a :class:`remote.RemoteModule`: the student's code runs in another process.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 import signal
 import sys
 import types
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +50,23 @@ class LoadTimeout(LoadError):
     """The student's module took too long to import."""
 
 
+#: Exceptions that make a test ``timeout``; the process boundary adds its per-call limit.
+TIMEOUTS: tuple[type[BaseException], ...] = (TestTimeout, LoadTimeout)
+#: The process boundary's "your module failed to import again in a fresh process".
+IMPORT_FAILED: tuple[type[BaseException], ...] = ()
+#: The process boundary's own failures (the student process died, broke the protocol): their
+#: message says it all.
+BOUNDARY_FAILURES: tuple[type[BaseException], ...] = ()
+
+
 class StudentLoader:
     """Imports the student's module once; a failed import fails every test the same way."""
 
-    def __init__(self, module: str | None, namespace: types.ModuleType | Path | None) -> None:
+    def __init__(self, module: str | None, namespace: types.ModuleType | Path | None, remote: Any = None) -> None:
         self.module = module
         self.value = namespace
+        self.remote = remote
+        self.remote_client: Any = None
         self.error: BaseException | None = None
 
     def load(self) -> types.ModuleType | Path:
@@ -62,12 +75,22 @@ class StudentLoader:
         if self.error is None:
             assert self.module is not None
             try:
-                self.value = importlib.import_module(self.module)
+                self.value = self.load_remote() if self.remote is not None else importlib.import_module(self.module)
                 return self.value
             except BaseException as exc:  # an import may raise anything, even SystemExit
                 self.error = exc
-        kind = LoadTimeout if isinstance(self.error, TestTimeout) else LoadError
+        kind = LoadTimeout if isinstance(self.error, TIMEOUTS) else LoadError
         raise kind(str(self.error) if kind is LoadTimeout else describe(self.error))
+
+    def load_remote(self) -> Any:
+        """The student's module in the student process: imported there now, so that an import
+        that fails fails every test the same way."""
+        student = self.remote.RemoteModule(self.remote_client, self.module)
+        try:
+            student.remote_id()
+        except self.remote.ImportFailed as exc:
+            raise exc.cause from None
+        return student
 
 
 class GraderPlugin:
@@ -92,6 +115,22 @@ class GraderPlugin:
     @pytest.fixture(name="student")
     def student(self) -> types.ModuleType | Path:
         return self.loader.load()
+
+    @pytest.fixture(name="student_helper")
+    def student_helper(self) -> Callable[..., Any]:
+        """``student_helper(source, name="helper")``: run ``source`` as a module beside the student's
+        code and return it (across the process boundary: a handle to it in the student process).
+        For what must run where the student's code runs, such as a spy; the student can read it."""
+        self.loader.load()
+
+        def make(source: str, name: str = "helper") -> Any:
+            if self.loader.remote is None:
+                module = types.ModuleType(f"grader_helper_{name}")
+                exec(compile(source, f"<grader helper {name}>", "exec"), module.__dict__)
+                return module
+            return self.loader.remote.helper(self.loader.remote_client, name, source)
+
+        return make
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -136,7 +175,7 @@ class GraderPlugin:
             record["message"] = clip(str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "", 2000)
         elif report.failed and record["status"] in ("passed", "skipped"):
             excinfo = call.excinfo
-            if excinfo is not None and excinfo.errisinstance((TestTimeout, LoadTimeout)):
+            if excinfo is not None and excinfo.errisinstance(TIMEOUTS):
                 record["status"] = "timeout"
             elif call.when == "call":
                 record["status"] = "failed"
@@ -144,7 +183,7 @@ class GraderPlugin:
                 record["status"] = "error"
             if excinfo is not None:
                 record["message"] = clip(describe(excinfo.value), 4000)
-                record["location"] = self.locate(excinfo.tb)
+                record["location"] = self.locate(excinfo.value, excinfo.tb)
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -160,8 +199,12 @@ class GraderPlugin:
             record["duration_s"] = round(record["duration_s"], 4)
             self.channel.send({"type": "test", "nodeid": report.nodeid, **record})
 
-    def locate(self, tb: types.TracebackType | None) -> dict[str, Any] | None:
-        """The deepest frame of the traceback that is in the student's files."""
+    def locate(self, exc: BaseException, tb: types.TracebackType | None) -> dict[str, Any] | None:
+        """The deepest frame of the traceback that is in the student's files (process boundary:
+        where the student process said its exception came from)."""
+        where = getattr(exc, "__dict__", {}).get("__grade_location__")
+        if isinstance(where, dict):
+            return where
         found = None
         root = str(self.submission) + os.sep
         while tb is not None:
@@ -178,8 +221,12 @@ def describe(exc: BaseException) -> str:
         return str(exc.msg) or "failed"
     if isinstance(exc, AssertionError):
         return assertion_message(str(exc))
-    if isinstance(exc, TestTimeout):
+    if isinstance(exc, TIMEOUTS) and not isinstance(exc, LoadTimeout):
         return f"Timed out: {exc}"
+    if isinstance(exc, BOUNDARY_FAILURES):
+        return str(exc)
+    if isinstance(exc, IMPORT_FAILED):
+        return f"Importing your module failed: {describe(exc.cause)}"  # type: ignore[attr-defined]
     if isinstance(exc, LoadTimeout):
         return f"Timed out while importing your module: {exc}"
     if isinstance(exc, LoadError):
@@ -200,6 +247,18 @@ def assertion_message(text: str) -> str:
     return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip()) or "assertion failed"
 
 
+def connect_student(timeout_s: float, output_chars: int) -> tuple[Any, Any]:
+    """The ``remote`` module and a client on the sockets the supervisor passed to this process."""
+    global TIMEOUTS, IMPORT_FAILED, BOUNDARY_FAILURES
+    import remote  # type: ignore[import-not-found]
+
+    TIMEOUTS = (*TIMEOUTS, remote.CallTimeout)
+    IMPORT_FAILED = (remote.ImportFailed,)
+    BOUNDARY_FAILURES = (remote.StudentCrashed, remote.BoundaryError)
+    client = remote.Client(int(os.environ["GRADER_STUDENT_FD"]), int(os.environ["GRADER_CONTROL_FD"]), timeout_s, output_chars)
+    return remote, client
+
+
 def run_tests(job_path: str, namespace: types.ModuleType | None = None, suite_dir: str | None = None) -> None:
     """Run the hidden suite against the submission.
 
@@ -211,11 +270,14 @@ def run_tests(job_path: str, namespace: types.ModuleType | None = None, suite_di
     job = json.loads(job_file.read_text())
     work = job_file.parent
     suite = Path(suite_dir) if suite_dir else work / "suite"
-    channel = Channel(os.environ["GRADER_CHANNEL"])
-    # Last on the path: nothing the student writes can shadow pytest or the standard library.
-    sys.path.append(str(work / "submission"))
+    channel = Channel.from_env()
     value = work / "submission" if job["kind"] == "files" else namespace
     loader = StudentLoader(job.get("module"), value)
+    if job.get("boundary") == "process":
+        loader.remote, loader.remote_client = connect_student(float(job["test_timeout_s"]), int(job["output_bytes"]))
+    else:
+        # Last on the path: nothing the student writes can shadow pytest or the standard library.
+        sys.path.append(str(work / "submission"))
     plugin = GraderPlugin(job, work, suite, loader, channel)
     args = [
         str(suite),

@@ -2,9 +2,13 @@
 
 Run as ``python -I supervisor.py CONFIG_JSON`` (or with ``-c`` and the source) with the job tar on
 stdin. CONFIG_JSON keys: ``workdir``, ``kind``, ``harness`` (file name -> source of the worker's
-files), ``uid``/``gid`` (null: stay as we are), ``wall_s``, ``output_bytes``, ``rlimits`` (local
+files), ``uid``/``gid`` (null: stay as we are), ``grader_uid`` (the grader's user under
+``boundary = "process"``), ``boundary``, ``wall_s``, ``output_bytes``, ``rlimits`` (local
 backend: ``{"as": bytes, "cpu": s, "fsize": bytes}``), ``scratch`` (folders that belong to this run
 alone, passed on to the worker as ``$GRADER_SCRATCH``).
+
+``boundary = "shared"``: one worker (uid ``uid``) runs pytest, the hidden suite and the student's
+code in one process; events come through a FIFO. ``boundary = "process"``: see :class:`Boundary`.
 
 Everything this process writes to stdout is one JSON object per line: the worker's events as they
 arrive, then one ``{"type": "exit", ...}`` line. Only this process can write there: the worker's
@@ -19,6 +23,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tarfile
@@ -78,9 +83,187 @@ def limit_resources(rlimits: dict[str, int]) -> None:
         resource.setrlimit(pairs[key], (value, value))
 
 
+#: Under "process", the grader bootstraps itself from its stdin: it makes its own private folder
+#: (mode 0700, as the grader's user: this process has no CAP_CHOWN nor CAP_DAC_OVERRIDE), writes the
+#: harness there (0600), then runs the worker, which reads the job tar from the rest of stdin.
+GRADER_BOOT = """
+import json, os, sys
+home = sys.argv[1]
+os.mkdir(home, 0o700)
+for folder in ("harness", "home", "tmp"):
+    os.mkdir(os.path.join(home, folder), 0o700)
+for name, text in json.loads(sys.stdin.buffer.readline()).items():
+    with open(os.open(os.path.join(home, "harness", name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(text)
+sys.path.insert(0, os.path.join(home, "harness"))
+import worker
+sys.exit(worker.main([os.path.join(home, "harness", "worker.py"), *sys.argv[2:]]))
+"""
+#: What the student process is given: the server and its codec, public and read-only.
+STUDENT_FILES = ("student.py", "boundary.py")
+#: How many times the grader may have the student process replaced in one run.
+MAX_RESTARTS = 200
+
+
+def submission_tar(job: bytes) -> bytes:
+    """The job's ``submission/`` files alone, as a tar: all the student process ever receives."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(job)) as tar, tarfile.open(fileobj=out, mode="w") as kept:
+        for member in tar.getmembers():
+            name = PurePosixPath(member.name)
+            if member.isfile() and len(name.parts) > 1 and name.parts[0] == "submission":
+                data = tar.extractfile(member)
+                assert data is not None
+                info = tarfile.TarInfo("/".join(name.parts[1:]))
+                info.size, info.mode = member.size, 0o644
+                kept.addfile(info, data)
+    return out.getvalue()
+
+
+class Boundary:
+    """``boundary = "process"``: the grader process and the student process, never one process.
+
+    The grader (``grader_uid``) runs pytest, the plugin and the hidden suite in ``grader/``, a
+    folder only it can read; its events come on a pipe (no path to open). The student process
+    (``uid``) runs ``student.py`` in ``submission/`` with only the submission's files, an
+    environment naming nothing of the grader's and one end of a socketpair whose other end the
+    grader holds. The grader asks for a fresh student process on a control socket (``restart``);
+    the new socket end goes to it with ``socket.send_fds``.
+    """
+
+    def __init__(self, config: dict[str, Any], work: Path, env: dict[str, str]) -> None:
+        self.config = config
+        self.work = work
+        self.env = env
+        self.student: subprocess.Popen[bytes] | None = None
+        self.tar = b""
+        self.restarts = 0
+        self.control, grader_control = socket.socketpair()
+        self.events_fd, events_w = os.pipe()
+        grader_end, self.student_end = socket.socketpair()
+        # Each user makes its own folder here (sticky: none can remove another's; no listing).
+        os.chmod(work, 0o1733)
+        (work / "student").mkdir()
+        os.chmod(work / "student", 0o755)
+        for name in STUDENT_FILES:
+            (work / "student" / name).write_text(config["harness"][name])
+            os.chmod(work / "student" / name, 0o644)
+        grader = str(work / "grader")
+        fds = {
+            "GRADER_CHANNEL_FD": events_w,
+            "GRADER_STUDENT_FD": grader_end.fileno(),
+            "GRADER_CONTROL_FD": grader_control.fileno(),
+        }
+        uid = config.get("grader_uid") if config.get("uid") is not None else None
+        self.grader = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-c", GRADER_BOOT, grader, str(work / "grader" / "job.json"), config["kind"], "process"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=str(work),
+            env={**env, "HOME": f"{grader}/home", "TMPDIR": f"{grader}/tmp", **{k: str(v) for k, v in fds.items()}},
+            pass_fds=tuple(fds.values()),
+            start_new_session=True,
+            **user_args(uid, config.get("rlimits")),
+        )
+        for closing in (grader_end, grader_control):
+            closing.close()
+        os.close(events_w)
+        assert self.grader.stdin is not None
+        harness = {name: text for name, text in config["harness"].items() if name not in ("student.py",)}
+        self.grader.stdin.write(json.dumps(harness).encode() + b"\n")
+        self.grader.stdin.flush()
+
+    def start(self, job: bytes) -> None:
+        """The job is here: the grader gets all of it, the student process its files only."""
+        self.tar = submission_tar(job)
+        self.spawn(self.student_end)
+        assert self.grader.stdin is not None
+        self.grader.stdin.write(job)
+        self.grader.stdin.close()
+
+    def spawn(self, end: socket.socket) -> None:
+        home = self.work / "student-home"
+        env = {**self.env, "HOME": str(home), "TMPDIR": "/tmp" if self.config.get("uid") is not None else str(home)}
+        self.student = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-u", str(self.work / "student" / "student.py"), str(end.fileno()),
+             str(self.work / "submission"), str(self.config["output_bytes"])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=str(self.work),
+            env=env,
+            pass_fds=(end.fileno(),),
+            start_new_session=True,
+            **user_args(self.config.get("uid"), self.config.get("rlimits")),
+        )  # fmt: skip
+        end.close()
+        assert self.student.stdin is not None
+        with contextlib.suppress(OSError):
+            self.student.stdin.write(self.tar)
+        with contextlib.suppress(OSError):
+            self.student.stdin.close()
+
+    def on_control(self) -> bool:
+        """Answer one request on the control socket; False once the grader has hung up."""
+        try:
+            request = self.control.recv(64)
+        except OSError:
+            return False
+        if not request:
+            return False
+        self.stop_student()
+        try:
+            if request != b"restart" or self.restarts >= MAX_RESTARTS:
+                self.control.sendall(b"no")
+                return True
+            self.restarts += 1
+            grader_end, student_end = socket.socketpair()
+            try:
+                self.spawn(student_end)
+                socket.send_fds(self.control, [b"ok"], [grader_end.fileno()])
+            except OSError:  # no fresh process now (e.g. the process limit): the grader may ask again
+                self.control.sendall(b"no")
+            finally:
+                grader_end.close()
+                student_end.close()
+        except OSError:  # the grader has gone
+            return False
+        return True
+
+    def stop_student(self) -> None:
+        if self.student is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.student.pid, signal.SIGKILL)
+            self.student.wait()
+            self.student = None
+
+
+def user_args(uid: int | None, rlimits: dict[str, int] | None) -> dict[str, Any]:
+    """Popen's arguments to run a child as ``uid`` (None: as we are), with ``rlimits``."""
+    return {
+        "user": uid,
+        "group": uid,
+        "extra_groups": [] if uid is not None else None,
+        "preexec_fn": (lambda: limit_resources(rlimits)) if rlimits else None,
+    }
+
+
+def base_env() -> dict[str, str]:
+    return {
+        "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+
+
 def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
     work = Path(config["workdir"])
+    if config.get("boundary") == "process":
+        return run_process_boundary(config, work)
     # runs/: kind ``tests`` gives each run of the student's tests a folder of its own in there.
     folders = {"harness": 0o755, "submission": 0o777, "channel": 0o777, "home": 0o777, "runs": 0o777}
     for name, mode in folders.items():
@@ -98,19 +281,14 @@ def main(argv: list[str]) -> int:
 
     home = work / "home"
     env = {
-        "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
+        **base_env(),
         "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "IPYTHONDIR": str(home / ".ipython"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTER_PLATFORM_DIRS": "1",
         "GRADER_CHANNEL": str(fifo),
         "GRADER_SCRATCH": os.pathsep.join(config.get("scratch") or []),
     }
-    rlimits = config.get("rlimits")
     # The worker starts before the job arrives (it boots a notebook kernel, or imports pytest,
     # while we wait) and goes on when it reads "go" on its stdin.
     proc = subprocess.Popen(
@@ -120,11 +298,8 @@ def main(argv: list[str]) -> int:
         stderr=subprocess.STDOUT,
         cwd=str(work / "submission"),
         env=env,
-        user=config.get("uid"),
-        group=config.get("gid"),
-        extra_groups=[] if config.get("uid") is not None else None,
         start_new_session=True,
-        preexec_fn=(lambda: limit_resources(rlimits)) if rlimits else None,
+        **user_args(config.get("uid"), config.get("rlimits")),
     )
     assert proc.stdin is not None
     # The clock starts when the job arrives: a container may be started before its job exists.
@@ -138,6 +313,36 @@ def main(argv: list[str]) -> int:
         os.killpg(proc.pid, signal.SIGKILL)
         sys.stderr.write(f"no usable job on stdin: {exc}\n")
         return 2
+    record = relay(proc, events_fd, started, config, None)
+    os.close(keep_open)
+    emit(encode(record))
+    return 0
+
+
+def run_process_boundary(config: dict[str, Any], work: Path) -> int:
+    """``boundary = "process"``: the grader and the student's code in two processes (:class:`Boundary`)."""
+    boundary = Boundary(config, work, base_env())
+    job = sys.stdin.buffer.read(MAX_JOB_BYTES)
+    started = time.monotonic()
+    try:
+        boundary.start(job)
+    except (tarfile.TarError, OSError) as exc:
+        os.killpg(boundary.grader.pid, signal.SIGKILL)
+        boundary.stop_student()
+        sys.stderr.write(f"no usable job on stdin: {exc}\n")
+        return 2
+    try:
+        record = relay(boundary.grader, boundary.events_fd, started, config, boundary)
+    finally:
+        boundary.stop_student()
+    emit(encode(record))
+    return 0
+
+
+def relay(
+    proc: subprocess.Popen[bytes], events_fd: int, started: float, config: dict[str, Any], boundary: Boundary | None
+) -> dict[str, Any]:
+    """Relay the worker's events until it ends or the wall time is up; its exit record."""
     assert proc.stdout is not None
     out_fd = proc.stdout.fileno()
     output = bytearray()
@@ -149,6 +354,8 @@ def main(argv: list[str]) -> int:
     deadline = started + float(config["wall_s"])
     timed_out = False
     out_open = True
+    events_open = True
+    control_open = boundary is not None
 
     emitted = 0
 
@@ -184,10 +391,15 @@ def main(argv: list[str]) -> int:
         if remaining <= 0:
             timed_out = True
             break
-        watched = [events_fd] + ([out_fd] if out_open else [])
+        watched = ([events_fd] if events_open else []) + ([out_fd] if out_open else [])
+        if boundary is not None and control_open:
+            watched.append(boundary.control.fileno())
         ready, _, _ = select.select(watched, [], [], min(remaining, 0.2))
         if events_fd in ready:
-            take_events(os.read(events_fd, 65536))
+            chunk = os.read(events_fd, 65536)
+            # A FIFO we hold a writer of never ends; a pipe ends when the grader exits.
+            events_open = bool(chunk) or boundary is None
+            take_events(chunk)
         if out_fd in ready:
             chunk = os.read(out_fd, 65536)
             if not chunk:
@@ -195,6 +407,8 @@ def main(argv: list[str]) -> int:
             output_total += len(chunk)
             if len(output) < limit:
                 output += chunk[: limit - len(output)]
+        if boundary is not None and control_open and boundary.control.fileno() in ready:
+            control_open = boundary.on_control()
         if (not out_open or not ready) and proc.poll() is not None:
             break
 
@@ -210,21 +424,15 @@ def main(argv: list[str]) -> int:
             take_events(chunk)
     except OSError:
         pass
-    os.close(keep_open)
-    emit(
-        encode(
-            {
-                "type": "exit",
-                "returncode": returncode,
-                "timed_out": timed_out,
-                "rejected_events": rejected,
-                "output": output.decode("utf-8", "replace"),
-                "output_bytes": output_total,
-                "duration_s": round(time.monotonic() - started, 3),
-            }
-        )
-    )
-    return 0
+    return {
+        "type": "exit",
+        "returncode": returncode,
+        "timed_out": timed_out,
+        "rejected_events": rejected,
+        "output": output.decode("utf-8", "replace"),
+        "output_bytes": output_total,
+        "duration_s": round(time.monotonic() - started, 3),
+    }
 
 
 if __name__ == "__main__":

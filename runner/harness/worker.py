@@ -5,6 +5,11 @@ when it reads ``go`` on stdin, by which time the job folder holds
 ``job.json``, ``submission/`` (the student's files), ``suite/`` (the hidden tests, deleted from
 disk once collected), ``harness/`` (this file, ``plugin.py``, and ``mutation.py`` for kind
 ``tests``). Events go to the FIFO named by ``$GRADER_CHANNEL``.
+
+Under ``boundary = "process"`` (``... KIND process``) this is the grader process: it runs as its
+own user in its own folder, reads the job tar from stdin instead of ``go`` (keeping ``job.json``
+and ``suite/`` only), writes events to the pipe ``$GRADER_CHANNEL_FD`` and reaches the student's
+code only through ``remote.py`` (see supervisor.Boundary).
 """
 
 from __future__ import annotations
@@ -23,6 +28,15 @@ class Channel:
 
     def __init__(self, path: str) -> None:
         self.fd = os.open(path, os.O_WRONLY)
+
+    @classmethod
+    def from_env(cls) -> Channel:
+        """The FIFO named by ``$GRADER_CHANNEL``, or (process boundary) the pipe ``$GRADER_CHANNEL_FD``."""
+        if "GRADER_CHANNEL" in os.environ:
+            return cls(os.environ["GRADER_CHANNEL"])
+        channel = cls.__new__(cls)
+        channel.fd = int(os.environ["GRADER_CHANNEL_FD"])
+        return channel
 
     def send(self, event: dict[str, Any]) -> None:
         data = (json.dumps(event) + "\n").encode()
@@ -140,12 +154,33 @@ def run_notebook(job: dict[str, Any], job_path: Path, kernel: Any) -> None:
         client.execute_cell(runner, len(nb.cells) - 1)
 
 
+def receive_job(dest: Path) -> None:
+    """``boundary = "process"``: the job tar comes on stdin; keep ``job.json`` and ``suite/`` in our
+    own folder (only this user can read it). The submission's files are the student process's."""
+    import io
+    import tarfile
+
+    with tarfile.open(fileobj=io.BytesIO(sys.stdin.buffer.read())) as tar:
+        for member in tar.getmembers():
+            parts = Path(member.name).parts
+            if not member.isfile() or Path(member.name).is_absolute() or ".." in parts or parts[0] not in ("job.json", "suite"):
+                continue
+            target = dest.joinpath(*parts)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            source = tar.extractfile(member)
+            assert source is not None
+            with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+                out.write(source.read())
+
+
 def main(argv: list[str]) -> int:
     job_path, kind = Path(argv[1]), argv[2]
     kernel = start_kernel(job_path.parent) if kind == "notebook" else None
     if kind in ("module", "files"):
         import plugin  # type: ignore[import-not-found]  # noqa: F401 - loads pytest while we wait
-    if sys.stdin.readline().strip() != "go":
+    if argv[3:] == ["process"]:
+        receive_job(job_path.parent)
+    elif sys.stdin.readline().strip() != "go":
         return 2
     job = json.loads(job_path.read_text())
     if kind == "notebook":

@@ -20,16 +20,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..exercise import Limits
-from ..harness import MUTATION, PLUGIN, WORKER
+from ..exercise import DEFAULT_BOUNDARY, Boundary, Limits
+from ..harness import HARNESS_DIR, MUTATION, PLUGIN, WORKER
 
-#: The worker's files, written by the supervisor before the job arrives.
+#: The worker's files, written by the supervisor before the job arrives (``remote.py``,
+#: ``boundary.py`` and ``student.py`` serve ``boundary = "process"``: see runner/harness/remote.py;
+#: ``mutation.py`` serves kind ``tests``).
 HARNESS_FILES = {
     "worker.py": WORKER.read_text(),
     "plugin.py": PLUGIN.read_text(),
     "mutation.py": MUTATION.read_text(),
     "pytest.ini": "[pytest]\n",
+    **{name: (HARNESS_DIR / name).read_text() for name in ("remote.py", "boundary.py", "student.py")},
 }
+#: Who runs what in the container: the student's code as STUDENT_UID; under ``boundary = "process"``
+#: the grader (pytest and the hidden suite) as GRADER_UID. Numeric: the image needs no entry for them.
+STUDENT_UID = 1000
+GRADER_UID = 1001
 
 #: How much of the supervisor's stdout we read at most; it only relays bounded events.
 MAX_SUPERVISOR_BYTES = 64 * 1024 * 1024
@@ -45,10 +52,12 @@ class RunRequest:
     suite: dict[str, bytes]
     limits: Limits
     sentinel: str | None = None
+    boundary: Boundary = DEFAULT_BOUNDARY
 
     def job(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "boundary": self.boundary,
             "sentinel": self.sentinel,
             "module": self.module,
             "files": sorted(self.files),
@@ -57,8 +66,10 @@ class RunRequest:
             "output_bytes": self.limits.output_kb * 1024,
         }
 
-    def supervisor_config(self, workdir: str, uid: int | None, rlimits: dict[str, int] | None) -> str:
-        return self.supervisor_config_for(self.kind, self.limits, workdir, uid, rlimits)
+    def supervisor_config(
+        self, workdir: str, uid: int | None, rlimits: dict[str, int] | None, scratch: tuple[str, ...] = ()
+    ) -> str:
+        return self.supervisor_config_for(self.kind, self.limits, workdir, uid, rlimits, scratch, self.boundary)
 
     @staticmethod
     def supervisor_config_for(
@@ -68,6 +79,7 @@ class RunRequest:
         uid: int | None,
         rlimits: dict[str, int] | None,
         scratch: tuple[str, ...] = (),
+        boundary: Boundary = DEFAULT_BOUNDARY,
     ) -> str:
         """The supervisor's command-line configuration: the same for every run of an exercise.
 
@@ -77,9 +89,11 @@ class RunRequest:
             {
                 "workdir": workdir,
                 "kind": kind,
+                "boundary": boundary,
                 "harness": HARNESS_FILES,
                 "uid": uid,
                 "gid": uid,
+                "grader_uid": GRADER_UID,
                 "wall_s": limits.submission_timeout_s,
                 "output_bytes": limits.output_kb * 1024,
                 "rlimits": rlimits,

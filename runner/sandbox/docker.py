@@ -10,16 +10,15 @@ from datetime import UTC
 from typing import Any
 
 from ..errors import SandboxFailed, SandboxUnavailable
-from ..exercise import Limits
+from ..exercise import Boundary, Limits
 from ..harness import SUPERVISOR
-from . import RunOutcome, RunRequest, parse_supervisor_output
+from . import STUDENT_UID, RunOutcome, RunRequest, parse_supervisor_output
 
 DEFAULT_IMAGE = "grade-sandbox:latest"
 SANDBOX_PYTHON = "/opt/venv/bin/python"
 #: The container's own writable folders besides /work: nothing else uses them, so the worker may
 #: empty them between the runs of one job (16_testing: no run may leave state for the next).
 SCRATCH = ("/tmp", "/dev/shm", "/dev/mqueue")
-STUDENT_UID = 1000
 #: Seconds the host waits past the supervisor's own wall time before killing the container.
 GRACE_S = 15.0
 LABEL = "org.backend-roadmap.grade"
@@ -56,7 +55,7 @@ class DockerSandbox:
         self.image = image
         self.prewarm = prewarm
         self.running: set[str] = set()
-        self.warm: tuple[str, Any, tuple[str, Limits]] | None = None
+        self.warm: tuple[str, Any, tuple[str, Limits, Boundary]] | None = None
         self.closed = False
         try:
             found = self.client.images.get(image)
@@ -93,9 +92,9 @@ class DockerSandbox:
             log_config={"type": "json-file", "config": {"max-size": "80m"}},
         )
 
-    def launch(self, kind: str, limits: Limits) -> tuple[str, Any]:
+    def launch(self, kind: str, limits: Limits, boundary: Boundary) -> tuple[str, Any]:
         """Create and start a container whose supervisor waits for its job on stdin."""
-        config = RunRequest.supervisor_config_for(kind, limits, "/work", STUDENT_UID, None, SCRATCH)
+        config = RunRequest.supervisor_config_for(kind, limits, "/work", STUDENT_UID, None, SCRATCH, boundary)
         container = self.client.api.create_container(
             self.image,
             command=[SANDBOX_PYTHON, "-I", "-B", "-c", SUPERVISOR.read_text(), config],
@@ -132,12 +131,13 @@ class DockerSandbox:
             if self.closed:
                 raise SandboxFailed("the sandbox was closed (interrupted)")
             warm, self.warm = self.warm, None
-            if warm is not None and warm[2] == (request.kind, request.limits):
+            shape = (request.kind, request.limits, request.boundary)
+            if warm is not None and warm[2] == shape:
                 container_id, stdin, _ = warm
             else:
                 if warm is not None:
                     self.discard(warm[0])
-                container_id, stdin = self.launch(request.kind, request.limits)
+                container_id, stdin = self.launch(*shape)
             raw = stdin._sock
             try:
                 raw.sendall(request.job_tar())
@@ -147,7 +147,7 @@ class DockerSandbox:
                 raw.close()
             if self.prewarm and not self.closed:
                 # Start the next container while this one works: a fresh one for every run.
-                self.warm = (*self.launch(request.kind, request.limits), (request.kind, request.limits))
+                self.warm = (*self.launch(*shape), shape)
             host_timed_out = False
             try:
                 api.wait(container_id, timeout=request.limits.submission_timeout_s + GRACE_S)

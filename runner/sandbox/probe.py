@@ -39,6 +39,53 @@ def test_student_module_imports(student):
     assert student.ANSWER == 42
 """
 
+#: The same promises across the process boundary, asked of the student process by the grader's.
+BOUNDARY_SUBMISSION = b"""
+import os
+
+def can_open(path):
+    try:
+        open(path, "rb").close()
+        return True
+    except OSError:
+        return False
+
+def can_list(path):
+    try:
+        os.listdir(path)
+        return True
+    except OSError:
+        return False
+
+def ids():
+    return (os.getuid(), os.getgid())
+
+def environment():
+    return sorted(os.environ)
+"""
+
+BOUNDARY_SUITE = b"""
+import os
+
+def test_grader_is_another_user(student):
+    uid, gid = student.ids()
+    assert 0 not in (uid, gid, os.getuid()) and os.getuid() != uid, f"grader {os.getuid()}, student {uid}"
+
+def test_student_cannot_read_the_grader(student):
+    assert not student.can_open("/work/grader/job.json"), "the student process read job.json"
+    assert not student.can_list("/work/grader"), "the student process listed the grader's folder"
+
+def test_student_environment_is_clean(student):
+    names = student.environment()
+    assert not [n for n in names if n.startswith("GRADER")], names
+"""
+
+BOUNDARY_NAMES = {
+    "test_grader_is_another_user": "process boundary: the hidden tests run as another user",
+    "test_student_cannot_read_the_grader": "process boundary: the student's code cannot read the job or suite",
+    "test_student_environment_is_clean": "process boundary: the student's environment names nothing of the grader's",
+}
+
 PROBE_NAMES = {
     "test_runs_as_non_root": "student code runs as a non-root user",
     "test_has_no_capabilities": "student code has no capabilities",
@@ -50,22 +97,35 @@ PROBE_NAMES = {
 
 
 def probe(sandbox: Sandbox) -> list[tuple[str, bool, str]]:
-    """Run the probe job; one (check, ok, detail) row per promise."""
-    request = RunRequest(
+    """Run the probe jobs (the shared path, then the process boundary); one (check, ok, detail)
+    row per promise."""
+    shared = RunRequest(
         kind="module",
         module="probe_submission",
         files={"probe_submission.py": b"ANSWER = 42\n"},
         suite={"test_probe.py": PROBE_SUITE},
         limits=Limits(submission_timeout_s=30),
     )
+    process = RunRequest(
+        kind="module",
+        module="probe_submission",
+        files={"probe_submission.py": BOUNDARY_SUBMISSION},
+        suite={"test_boundary_probe.py": BOUNDARY_SUITE},
+        limits=Limits(submission_timeout_s=30),
+        boundary="process",
+    )
+    return rows_of(sandbox, shared, PROBE_NAMES) + rows_of(sandbox, process, BOUNDARY_NAMES)
+
+
+def rows_of(sandbox: Sandbox, request: RunRequest, names: dict[str, str]) -> list[tuple[str, bool, str]]:
     outcome = sandbox.run(request)
     seen = {e.get("nodeid", "").split("::")[-1]: e for e in outcome.events if e.get("type") == "test"}
     rows = []
-    for test, label in PROBE_NAMES.items():
+    for test, label in names.items():
         event = seen.get(test)
         if event is None:
             rows.append((label, False, "did not report"))
         else:
             rows.append((label, event.get("status") == "passed", str(event.get("message") or "ok")[:200]))
-    rows.append(("run finished", outcome.exit is not None, f"{outcome.duration_s:.2f} s"))
+    rows.append((f"run finished ({request.boundary})", outcome.exit is not None, f"{outcome.duration_s:.2f} s"))
     return rows

@@ -356,3 +356,172 @@ def test_module_attack_as_a_notebook_cell(
     status, statuses = NOTEBOOK_VERDICTS.get(attack, (status, statuses))
     exercise = demo_exercise(tmp_path, kind="notebook", cell_timeout_s=2)
     assert_verdict(attack, exercise, notebook_submission(tmp_path, [source]), docker_sandbox, status, statuses)
+
+
+# --- The process boundary (exercise.toml: [grading] boundary = "process") ------------------------
+
+#: The module attacks again, with the hidden tests and the student's code in two processes, where
+#: the verdict differs from the shared path's. Every difference is the boundary at work, never a
+#: forged mark: a student process that dies, loops past the per-call limit or exits is replaced by a
+#: fresh one, so only the test that was running loses (the shared path loses every test after it);
+#: an import that ends the process is an import error; a forgery cannot reach pytest, so it is no
+#: longer caught as ``tampered`` but simply fails the tests it broke.
+PROCESS_VERDICTS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    # The kernel's OOM killer takes the student process (the biggest), and a fresh one answers the
+    # next tests; whether the engine then reports the container as OOM-killed varies from run to
+    # run, so the status may be resource_limit (see ALSO_ACCEPTED).
+    "memory exhaustion": ("failed", ("passed", "failed", "passed", "passed")),
+    "os._exit(0) at import": ("error", ("error",) * 4),
+    "os._exit(0) mid-test": ("failed", ("passed", "failed", "passed", "passed")),
+    "fork bomb": ("failed", None),
+    "writing the result channel": ("error", ("error",) * 4),  # no $GRADER_CHANNEL: the import fails
+    "monkeypatching pytest's reporting": ("failed", ("failed", "passed", "passed", "passed")),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(MODULE_ATTACKS))
+def test_module_attack_across_the_process_boundary(
+    attack: str, tmp_path: Path, docker_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADE_TEST_SECRET", "hunter2")
+    source, status, statuses = MODULE_ATTACKS[attack]
+    status, statuses = PROCESS_VERDICTS.get(attack, (status, statuses))
+    folder = tmp_path / "submissions" / "student"
+    folder.mkdir(parents=True)
+    (folder / "demo.py").write_bytes(source.encode("latin-1") if attack == "non-UTF-8 source" else source.encode())
+    exercise = demo_exercise(tmp_path, boundary="process")
+    if attack in ALSO_ACCEPTED:
+        result = grade_folder(exercise, folder, docker_sandbox)
+        assert result.status in (status, ALSO_ACCEPTED[attack]), f"{attack}: {result.status}: {result.message}"
+        assert tuple(t.status for t in result.tests) == statuses
+        return
+    assert_verdict(attack, exercise, folder, docker_sandbox, status, statuses)
+
+
+#: A second status some attacks may get across the process boundary, with the same test statuses.
+ALSO_ACCEPTED = {"memory exhaustion": "resource_limit"}
+
+
+#: Every attack below breaks all four functions, so full marks can only come from the attack.
+BROKEN = """
+def add(a, b):
+    return 0
+
+def slow():
+    return "not done"
+
+def sub(a, b):
+    return 0
+
+def shout(text):
+    return text
+"""
+FORGE_ALL_BUT = """
+import _pytest.reports as _reports
+_original = _reports.TestReport.from_item_and_call
+def _forge(item, call):
+    report = _original(item, call)
+    if not _is_sentinel(item.nodeid):
+        report.outcome = "passed"
+    return report
+_reports.TestReport.from_item_and_call = staticmethod(_forge)
+"""
+#: Attacks of issue 13 that win full marks when the hidden tests share the student's process, and
+#: that the process boundary defeats (the student process can see neither the sentinel, nor the
+#: channel, nor pytest, and what it returns is rebuilt as data or held as a handle).
+NEW_ATTACKS: dict[str, str] = {
+    "reading the sentinel id from a file": (
+        "import json, os\n_here = os.path.dirname(os.path.abspath(__file__))\n_ids = []\n"
+        "for _path in (os.path.join(os.path.dirname(_here), 'job.json'), '/work/grader/job.json', '/work/job.json'):\n"
+        "    try:\n        _ids.append(json.load(open(_path))['sentinel'])\n    except (OSError, ValueError, KeyError):\n        pass\n"
+        "def _is_sentinel(nodeid):\n    return not _ids or nodeid in _ids\n" + FORGE_ALL_BUT + BROKEN
+    ),
+    "writing the result channel": (
+        "import json, os\n"
+        "def _forge():\n"
+        "    here = os.path.dirname(os.path.abspath(__file__))\n"
+        "    sentinel = json.load(open(os.path.join(os.path.dirname(here), 'job.json')))['sentinel']\n"
+        "    fd = os.open(os.environ['GRADER_CHANNEL'], os.O_WRONLY)\n"
+        "    for name in ('test_add', 'test_slow', 'test_sub', 'test_shout'):\n"
+        "        event = {'type': 'test', 'nodeid': 'test_demo.py::' + name, 'status': 'passed', 'message': '', 'output': '', 'duration_s': 0.01, 'location': None}\n"
+        "        os.write(fd, (json.dumps(event) + '\\n').encode())\n"
+        "    event = {'type': 'test', 'nodeid': sentinel, 'status': 'failed', 'message': 'assert False', 'output': '', 'duration_s': 0.01, 'location': None}\n"
+        "    os.write(fd, (json.dumps(event) + '\\n').encode() + b'{\"type\": \"done\"}\\n')\n"
+        "    os._exit(0)\n"
+        "try:\n    _forge()\nexcept (OSError, ValueError, KeyError):\n    pass\n" + BROKEN
+    ),
+    "patching pytest's reports, sparing the sentinel by its shape": (
+        "import re\n"
+        "def _is_sentinel(nodeid):\n    return re.fullmatch(r'test_[0-9a-f]{16}\\.py::test_[0-9a-f]{16}', nodeid) is not None\n"
+        + FORGE_ALL_BUT
+        + BROKEN
+    ),
+    "an object whose __eq__ is always True": (
+        "class _Yes:\n    def __eq__(self, other):\n        return True\n    def __ne__(self, other):\n        return False\n"
+        "    __hash__ = object.__hash__\n"
+        "def add(a, b):\n    return _Yes()\ndef slow():\n    return _Yes()\ndef sub(a, b):\n    return _Yes()\ndef shout(text):\n    return _Yes()\n"
+    ),
+    "an object that raises in __eq__ and __repr__": (
+        "import sys\n"
+        "class _Forge(Exception):\n"
+        "    def __str__(self):\n"
+        "        frame = sys._getframe(1)\n"
+        "        while frame is not None:\n"
+        "            record = frame.f_locals.get('record')\n"
+        "            if isinstance(record, dict) and 'status' in record:\n"
+        "                record['status'] = 'passed'\n"
+        "            frame = frame.f_back\n"
+        "        return ''\n"
+        "class _Trap:\n    def __eq__(self, other):\n        raise _Forge()\n    def __repr__(self):\n        raise _Forge()\n"
+        "    __hash__ = object.__hash__\n"
+        "def add(a, b):\n    return _Trap()\ndef slow():\n    return _Trap()\ndef sub(a, b):\n    return _Trap()\ndef shout(text):\n    return _Trap()\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(NEW_ATTACKS))
+def test_new_attack_forges_full_marks_on_the_shared_path(attack: str, tmp_path: Path, docker_sandbox: Any) -> None:
+    """Why the boundary exists: each of these wins full marks, unflagged, in one shared process."""
+    folder = module_submission(tmp_path, NEW_ATTACKS[attack])
+    result = grade_folder(demo_exercise(tmp_path), folder, docker_sandbox)
+    assert (result.status, result.score) == ("passed", result.max_score), (attack, result.status, result.message)
+
+
+@pytest.mark.parametrize("attack", sorted(NEW_ATTACKS))
+def test_new_attack_is_defeated_across_the_process_boundary(attack: str, tmp_path: Path, docker_sandbox: Any) -> None:
+    folder = module_submission(tmp_path, NEW_ATTACKS[attack])
+    result = grade_folder(demo_exercise(tmp_path, boundary="process"), folder, docker_sandbox)
+    assert result.status == "failed" and result.score == 0, (attack, result.status, [(t.id, t.status) for t in result.tests])
+    assert all(t.status == "failed" for t in result.tests), [(t.id, t.status, t.message[:80]) for t in result.tests]
+
+
+#: Attacks on the boundary itself: what the student process sends is data, and a broken protocol
+#: costs the student, never the grader (no exit 3, no skipped or passed test it did not earn).
+BOUNDARY_ATTACKS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "garbage on the boundary's socket": (
+        "import os, sys\nos.write(int(sys.argv[1]), b'\\x00\\x00\\x00\\x07garbage')\n" + GOOD,
+        "error",
+        ("error",) * 4,
+    ),
+    "answers sent ahead for the next requests": (
+        "import json, os, struct, sys\n"
+        "for n in range(2, 40):\n"
+        "    data = json.dumps({'id': n, 'ok': 5, 'out': ''}).encode()\n"
+        "    os.write(int(sys.argv[1]), struct.pack('>I', len(data)) + data)\n" + BROKEN,
+        "error",
+        ("error",) * 4,
+    ),
+    "KeyboardInterrupt from a call": (GOOD.replace("return a + b", "raise KeyboardInterrupt"), "failed", ("failed", *ALL[1:])),
+    "pytest.skip() from a call": (
+        GOOD.replace("return a + b", "import pytest\n    pytest.skip('nothing to see')"),
+        "failed",
+        ("failed", *ALL[1:]),
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(BOUNDARY_ATTACKS))
+def test_attack_on_the_boundary_itself(attack: str, tmp_path: Path, docker_sandbox: Any) -> None:
+    source, status, statuses = BOUNDARY_ATTACKS[attack]
+    folder = module_submission(tmp_path, source)
+    assert_verdict(attack, demo_exercise(tmp_path, boundary="process"), folder, docker_sandbox, status, statuses)
