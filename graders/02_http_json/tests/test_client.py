@@ -201,15 +201,9 @@ def test_find_books_error_status_raises_api_error(student: ModuleType, library: 
 @pytest.mark.points(
     1, hint="Pass timeout= (a few seconds) to every requests call, so that a server that never answers cannot hang you."
 )
-def test_every_request_has_a_timeout(student: ModuleType, library: "LibraryServer", monkeypatch: pytest.MonkeyPatch) -> None:
-    sent: list[tuple[str, str, object]] = []
-    real_request = requests.Session.request
-
-    def recording(session: requests.Session, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        sent.append((method.upper(), url.split("?")[0].removeprefix(library.base_url), kwargs.get("timeout")))
-        return real_request(session, method, url, *args, **kwargs)
-
-    monkeypatch.setattr(requests.Session, "request", recording)
+def test_every_request_has_a_timeout(student: ModuleType, library: "LibraryServer", student_helper: Any) -> None:
+    # The spy runs where the student's code runs (beside it, or across the process boundary).
+    spy = student_helper(TIMEOUT_SPY, name="timeout_spy")
     library.report_plan = [503]
     calls: list[tuple[str, Callable[[], object]]] = [
         ("find_books(base_url, 'Frank Herbert')", lambda: student.find_books(library.base_url, "Frank Herbert")),
@@ -219,10 +213,42 @@ def test_every_request_has_a_timeout(student: ModuleType, library: "LibraryServe
         ("get_report(base_url, attempts=2, delay=0)", lambda: student.get_report(library.base_url, attempts=2, delay=0)),
         ("fetch_catalog(base_url)", lambda: student.fetch_catalog(library.base_url)),
     ]
-    for what, call in calls:
-        run(what, call)
-    without = sorted({f"{method} {path}" for method, path, timeout in sent if timeout is None})
+    spy.install()
+    try:
+        for what, call in calls:
+            run(what, call)
+        sent = spy.seen()
+    finally:
+        spy.uninstall()
+    without = sorted({f"{method} {url.removeprefix(library.base_url)}" for method, url, timeout in sent if timeout is None})
+    assert sent, "the requests your functions sent should go through requests (requests.get, requests.post, ...)"
     assert not without, f"every request should pass a timeout= to requests; these did not: {', '.join(without)}"
+
+
+TIMEOUT_SPY = """
+import requests
+
+_real = requests.Session.request
+_sent = []
+
+
+def _recording(session, method, url, *args, **kwargs):
+    _sent.append([str(method).upper(), str(url).split("?")[0], kwargs.get("timeout")])
+    return _real(session, method, url, *args, **kwargs)
+
+
+def install():
+    requests.Session.request = _recording
+
+
+def uninstall():
+    requests.Session.request = _real
+
+
+def seen():
+    plain = (int, float, tuple, type(None))
+    return [[method, url, timeout if isinstance(timeout, plain) else repr(timeout)] for method, url, timeout in _sent]
+"""
 
 
 # --- add_review: POST JSON, 201 / 400 / 404 ------------------------------------------------
