@@ -3,12 +3,11 @@
     grade worker --broker redis://HOST:6379/0 [--concurrency N]      on each machine with Docker
     grade batch SUBMISSIONS --exercise NN --broker redis://HOST:6379/0
 
-Only stage 3 travels. The machine running ``grade batch`` keeps the rest of the pipeline: it
-collects the submissions, keeps the cache, scores, and renders. :class:`CelerySandbox` is a
-:class:`~runner.sandbox.Sandbox`. Its ``run`` sends one task per submission. A worker runs that
-task in its own :class:`~runner.sandbox.docker.DockerSandbox` and answers with the raw outcome.
-The dispatcher scores that outcome like a local one: it is untrusted until checked, and the
-must-fail sentinel is chosen by the dispatcher.
+Only stage 3 travels. The machine running ``grade batch`` keeps the rest of the pipeline (it
+collects, caches, scores and renders). :class:`CelerySandbox` is a :class:`~runner.sandbox.Sandbox`
+whose ``run`` sends one task; a worker runs it in its own :class:`~runner.sandbox.docker.DockerSandbox`
+and answers with the raw outcome, which the dispatcher scores like a local one: it is untrusted
+until checked, and the must-fail sentinel is chosen by the dispatcher.
 
 Files travel content-addressed:
 
@@ -18,9 +17,9 @@ Files travel content-addressed:
 The worker hashes again everything it fetched, so it grades exactly the suite the dispatcher
 holds, never a stale or altered one.
 
-Tasks are acknowledged late, once their result is stored. A worker that dies mid-task leaves its
-message to come back, after the visibility timeout, to another worker. The dispatcher waits on
-each task id and takes exactly one result for it, so nothing is lost and nothing counts twice.
+Tasks are acknowledged late, once their result is stored: a worker that dies mid-task leaves its
+message to another worker after the visibility timeout. The dispatcher takes exactly one result
+per task id, so nothing is lost and nothing counts twice.
 """
 
 from __future__ import annotations
@@ -310,8 +309,7 @@ class CelerySandbox:
         return self._image_id
 
     def python_version(self) -> str | None:
-        python = next(iter(self.workers.values())).get("python")
-        return python if isinstance(python, str) else None
+        return next((str(w["python"]) for w in self.workers.values() if w.get("python")), None)
 
     @property
     def concurrency(self) -> int:
@@ -470,8 +468,7 @@ def run_worker(
 
     from .sandbox.docker import DockerSandbox, connect
 
-    # redis-py 8 deprecates the setex that Celery's result backend calls: a warning for every
-    # result, in every worker's log, about code that is not ours.
+    # redis-py 8 deprecates the setex Celery's result backend calls: a warning per result, not ours.
     warnings.filterwarnings("ignore", message="Call to deprecated setex", category=DeprecationWarning)
     check_broker(broker)
     client = connect()
