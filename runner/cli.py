@@ -264,6 +264,8 @@ def batch(
             if progress.cached:
                 counts += f" [dim](cached {progress.cached})[/]"
             bar.update(task, completed=progress.done, counts=counts)
+            if not console.is_terminal:  # a log (CI) gets a line per finished submission
+                console.print(f"{progress.done}/{progress.total} {shown(entry.item.student)}: {styled(entry.result.status)}")
 
         entries = grade_batch(exercise, items, factory, jobs=jobs, cache=cache, on_entry=show)
     paths = write_batch([e.result for e in entries], out)
@@ -389,7 +391,11 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
         for exercise in chosen:
 
             def show(row: VerifyRow) -> None:
-                status.update(f"{row.exercise}: {row.variant} {'ok' if row.ok else 'FAILED'}")
+                line = f"{row.exercise}: {row.variant} {'ok' if row.ok else 'FAILED'}"
+                if console.is_terminal:
+                    status.update(shown(line))
+                else:  # a log (CI) gets a line per check
+                    console.print(shown(line))
 
             rows += verify_exercise(exercise, sandbox, on_row=show)
     for row in rows:

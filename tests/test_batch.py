@@ -146,6 +146,8 @@ def test_cli_batch_writes_gradebook_summary_and_reports(
     assert "<svg" in summary and 'href="reports/alice.html"' in summary and "http" not in summary.split("<body>")[1]
     assert len(list((out / "reports").glob("*.html"))) == 7
     assert "canvas" in result.output
+    # Not a terminal (a CI log): a line per finished submission.
+    assert sum(line.startswith(tuple(f"{n}/7 " for n in range(1, 8))) for line in result.output.splitlines()) == 7
 
 
 def test_batch_refuses_the_local_backend_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root: Path) -> None:

@@ -161,3 +161,5 @@ def test_verify_with_a_sandbox_that_passes_everything_fails_the_check(
     result = run.invoke(cli.main, ["verify", "04_sqlalchemy"])
     assert result.exit_code == 1, "a starter or mutant at 100 % must fail verify"
     assert "FAIL" in result.output
+    # Not a terminal (a CI log): a line per check as it finishes, not only the table at the end.
+    assert "04_sqlalchemy: reference ok\n" in result.output and "04_sqlalchemy: starter FAILED\n" in result.output
