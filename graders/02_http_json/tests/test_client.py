@@ -467,6 +467,15 @@ def test_get_report_gives_up_after_the_attempts(student: ModuleType, library: "L
     )
     count = len(library.requests_to("/report"))
     assert count == 4, f"get_report(attempts=1) should send exactly 1 request, the server got {count - 3}"
+    library.report_plan = [503] * 6
+    before = len(library.requests_to("/report"))
+    expect_raises(
+        student.ServiceUnavailable,
+        lambda: student.get_report(library.base_url),
+        "get_report(base_url) (attempts=3 by default) when the server always answers 503",
+    )
+    count = len(library.requests_to("/report")) - before
+    assert count == 3, f"get_report(base_url) should try 3 times by default (attempts: int = 3), the server got {count}"
 
 
 @pytest.mark.points(2, hint="Only 503 is retried: any other error status raises ApiError(message, status) at once.")
