@@ -100,12 +100,6 @@ def fence_tokens() -> tuple[str, str]:
     return f"::stop-commands::{token}", f"::{token}::"
 
 
-def fenced(text: str) -> list[str]:
-    """Lines that print ``text`` with workflow commands switched off around it."""
-    start, end = fence_tokens()
-    return [start, *text.splitlines(), end]
-
-
 def step_summary(results: list[SubmissionResult]) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``: a score table, then each exercise's details."""
     lines = ["# Grades", "", "| Exercise | Score | Status |", "|---|---:|---|"]
