@@ -100,7 +100,7 @@ def test_fork_bomb_is_contained(tmp_path: Path, docker_sandbox: Any) -> None:
 def test_no_container_is_left_behind(docker_sandbox: Any) -> None:
     from runner.sandbox.docker import leftover_containers
 
-    assert leftover_containers(docker_sandbox.client) == []
+    assert leftover_containers(docker_sandbox.client, settle_s=20) == []
 
 
 def test_verify_both_foundation_exercises(root: Path, docker_sandbox: Any) -> None:

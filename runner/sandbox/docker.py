@@ -19,6 +19,8 @@ SANDBOX_PYTHON = "/opt/venv/bin/python"
 #: The container's own writable folders besides /work: nothing else uses them, so the worker may
 #: empty them between the runs of one job (16_testing: no run may leave state for the next).
 SCRATCH = ("/tmp", "/dev/shm", "/dev/mqueue")
+#: How many times a container's removal is tried before it is left to `sweep_exited`.
+REMOVE_ATTEMPTS = 3
 #: Seconds the host waits past the supervisor's own wall time before killing the container.
 GRACE_S = 15.0
 LABEL = "org.backend-roadmap.grade"
@@ -116,8 +118,18 @@ class DockerSandbox:
         from requests.exceptions import RequestException
 
         self.running.discard(container_id)
-        with contextlib.suppress(DockerException, RequestException):
-            self.client.api.remove_container(container_id, force=True)
+        # A loaded engine (a fork bomb being reaped) can take longer than one API timeout to
+        # remove a container; try again rather than leave it behind for `sweep_exited`.
+        for attempt in range(REMOVE_ATTEMPTS):
+            try:
+                self.client.api.remove_container(container_id, force=True)
+                return
+            except DockerException as exc:
+                if getattr(exc, "status_code", None) == 404:  # already gone
+                    return
+            except RequestException:
+                pass
+            time.sleep(1.0 + attempt)
 
     def run(self, request: RunRequest) -> RunOutcome:
         from docker.errors import DockerException
@@ -218,10 +230,17 @@ def sweep_exited(client: Any, older_than_s: float = 60.0) -> int:
     return removed
 
 
-def leftover_containers(client: Any) -> list[str]:
-    """This grader's containers that are no longer running but still exist (there should be none;
-    running ones belong to a grader at work)."""
-    return [c.id for c in client.containers.list(all=True, filters={"label": LABEL}) if c.status != "running"]
+def leftover_containers(client: Any, settle_s: float = 0.0) -> list[str]:
+    """This grader's containers that are no longer running but still exist, as ``id (status)``
+    (there should be none; running ones belong to a grader at work). ``settle_s`` waits that long
+    for removals the engine is still carrying out."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        containers = client.containers.list(all=True, filters={"label": LABEL})
+        found = [f"{c.id} ({c.status})" for c in containers if c.status != "running"]
+        if not found or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.5)
 
 
 def engine_summary(client: Any) -> dict[str, Any]:
