@@ -356,9 +356,7 @@ def test_verify_password_uses_the_stored_parameters(student: ModuleType) -> None
 
 
 @pytest.mark.points(1, hint="Compare the hashes with hmac.compare_digest (constant time), not with ==.")
-def test_verify_password_compares_in_constant_time(
-    student: ModuleType, compare_digest_calls: Any
-) -> None:
+def test_verify_password_compares_in_constant_time(student: ModuleType, compare_digest_calls: Any) -> None:
     stored = make_stored("letmein", n=2**14, r=8, p=1, salt=b"fixed-salt-16-by", dklen=32)
     result = call_ok(lambda: student.verify_password("letmein", stored), "verify_password('letmein', its hash)")
     assert result is True, f"verify_password('letmein', a valid hash) should be True, got {result!r}"
@@ -432,6 +430,14 @@ def test_issue_token_defaults(student: ModuleType) -> None:
     )
     got = (claims.get("exp", 0) - iat, claims.get("scope"), claims.get("sub"))
     assert got == (900, "", "bob"), f"(exp - iat, scope, sub) should default to (900, '', 'bob'), got {got!r}"
+
+
+@pytest.mark.points(1, hint="Only ttl_s <= 0 is refused: a token may live for a single second (exp = iat + 1).")
+def test_issue_token_accepts_a_one_second_ttl(student: ModuleType) -> None:
+    token = call_ok(lambda: student.issue_token("alice", SECRET, ttl_s=1, now=NOW), "issue_token('alice', secret, ttl_s=1)")
+    _, claims = read_token(token)
+    got = claims.get("exp", 0) - claims.get("iat", 0)
+    assert got == 1, f"with ttl_s=1, exp should be iat + 1, got exp - iat = {got!r}"
 
 
 @pytest.mark.points(
