@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -28,11 +29,34 @@ def _quiet(stage: str) -> None:
     return None
 
 
-def sentinel_test() -> tuple[str, bytes, str]:
-    """A must-fail test under a random name: if it is reported as passed, results were forged."""
-    token = secrets.token_hex(8)
-    name = f"test_{token}.py"
-    return name, f"def test_{token}():\n    assert False\n".encode(), f"{name}::test_{token}"
+#: Bodies for the must-fail test: each fails on any honest run, none says so by its shape.
+CANARY_BODIES = (
+    "    assert sorted({a!r}) == {b!r}\n",  # sorted() gives a list
+    "    assert len({a!r}) == {n}\n",
+    "    assert {a!r}.count({c!r}) == {n}\n",
+)
+
+
+def sentinel_test(suite: dict[str, bytes] | None = None) -> tuple[str, bytes, str]:
+    """A must-fail test shaped like the suite's own: appended to one of its test files, named with
+    words from its test names, with an ordinary-looking assertion that can never hold. If it is
+    reported as passed, results were forged. Returns the file's name, its new source and the id."""
+    suite = suite or {}
+    rng = secrets.SystemRandom()
+    files = sorted(name for name in suite if name.rsplit("/", 1)[-1].startswith("test_") and name.endswith(".py"))
+    sources = b"".join(suite[name] for name in files)
+    names = re.findall(r"def test_(\w+)\(", sources.decode("utf-8", "replace"))
+    words = sorted({word for name in names for word in name.split("_") if word.isalpha()})
+    words = words if len(words) >= 6 else [*words, "result", "value", "input", "order", "empty", "check"]
+    test = ""
+    while not test or f"def {test}(".encode() in sources:
+        test = "test_" + "_".join(rng.sample(words, rng.randint(3, 5)))
+    letters = "".join(rng.sample("abcdefghijklmnop", 6))
+    body = rng.choice(CANARY_BODIES).format(a=letters, b=letters[::-1], n=7, c=letters[0])  # a list is never a str
+    name = rng.choice(files) if files else f"test_{secrets.token_hex(4)}.py"
+    head = suite.get(name, b"").rstrip(b"\n")
+    source = (head + b"\n\n\n" if head else b"") + f"def {test}():\n{body}".encode()
+    return name, source, f"{name}::{test}"
 
 
 def grade_submission(
@@ -63,7 +87,7 @@ def grade_submission(
         suite = exercise.suite_files()
         sentinel_id = None
         if exercise.kind != "tests":
-            sentinel_name, sentinel_source, sentinel_id = sentinel_test()
+            sentinel_name, sentinel_source, sentinel_id = sentinel_test(suite)
             suite[sentinel_name] = sentinel_source
         request = RunRequest(
             kind=exercise.kind,

@@ -80,7 +80,7 @@ def score_outcome(
     ``notebook_cells`` the indices of the submitted notebook's code cells (None: not a notebook)."""
     run = read_outcome(outcome, exercise.limits.output_kb * 1024)
     reports = sort_events(run, {spec.id for spec in exercise.tests}, sentinel, notebook_cells)
-    check_run(run, reports, sentinel)
+    check_run(run, reports, sentinel, must_report=exercise.boundary == "process")
     cells = cell_results(reports.cells)
     run_output = run.exit.output if run.exit else ""
     max_score = float(exercise.max_score)
@@ -139,16 +139,24 @@ def sort_events(run: CheckedRun, known: set[str], sentinel: str | None, notebook
     return reports
 
 
-def check_run(run: CheckedRun, reports: Reports, sentinel: str | None) -> None:
-    """The checks that span events: unreadable channel lines, and the must-fail sentinel."""
+def check_run(run: CheckedRun, reports: Reports, sentinel: str | None, must_report: bool = False) -> None:
+    """The checks that span events: unreadable channel lines, and the must-fail sentinel.
+
+    On the shared path a run that ended early may honestly lose the sentinel (it runs last, in the
+    process the student's code can end). Across the process boundary (``must_report``) the grader
+    process is out of the student's reach, so a missing sentinel is forged unless the run was
+    stopped for time or memory, which the supervisor or the host saw for themselves.
+    """
     if run.exit is not None and run.exit.rejected_events:
         reports.flags.append(f"{run.exit.rejected_events} unreadable lines were written to the result channel")
     if sentinel is None:
         return
     found = reports.tests.pop(sentinel, None)
+    stopped = stop_reason(run, reports.done)
+    excused = stopped is not None and stopped.kind in (StopKind.OUT_OF_TIME, StopKind.OUT_OF_MEMORY)
     if found is not None and found.status == "passed":
         reports.flags.append("a test that always fails was reported as passed: results were forged")
-    elif found is None and reports.done:
+    elif found is None and (reports.done or (must_report and not excused)):
         reports.flags.append("the run finished without reporting every test it collected")
 
 

@@ -75,12 +75,11 @@ def judge(request: RunRequest, broken: str | None = None) -> RunOutcome:
     exec(compile(source, "tiny.py", "exec"), namespace)
     add, is_big = namespace["add"], namespace["is_big"]
     assert callable(add) and callable(is_big)
-    sentinel = next(name for name in request.suite if name != "test_tiny.py")
     return outcome(
         {
             "test_tiny.py::test_add": "passed" if add(2, 3) == 5 else "failed",
             "test_tiny.py::test_big": "passed" if is_big(11) and not is_big(10) else "failed",
-            f"{sentinel}::{sentinel[:-3]}": "failed",
+            str(request.sentinel): "failed",
         }
     )
 

@@ -25,9 +25,8 @@ def answering(exercise: Exercise) -> FakeSandbox:
     """Passes every test when the submission says PASS, fails them all otherwise."""
 
     def respond(request: RunRequest) -> RunOutcome:
-        sentinel = next(name for name in request.suite if name not in exercise.suite_files())
         status = "passed" if b"PASS" in next(iter(request.files.values())) else "failed"
-        return outcome({**{t.id: status for t in exercise.tests}, f"{sentinel}::{sentinel[:-3]}": "failed"})
+        return outcome({**{t.id: status for t in exercise.tests}, str(request.sentinel): "failed"})
 
     return FakeSandbox(respond)
 

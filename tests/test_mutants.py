@@ -135,10 +135,9 @@ def fake_grader(exercise: Exercise) -> FakeSandbox:
 
     def respond(request: RunRequest) -> RunOutcome:
         source = request.files["calc.py"].decode()
-        sentinel = next(name for name in request.suite if name not in exercise.suite_files())
         functions = dict(zip(("add", "sub"), REFERENCE.split("\n\n\n"), strict=True))
         statuses = {t.id: "passed" if functions[t.id[-3:]] in source else "failed" for t in exercise.tests}
-        return outcome({**statuses, f"{sentinel}::{sentinel[:-3]}": "failed"})
+        return outcome({**statuses, str(request.sentinel): "failed"})
 
     return FakeSandbox(respond)
 

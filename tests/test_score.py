@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from runner.exercise import Exercise
-from runner.grading import grade_submission
+from runner.grading import grade_submission, sentinel_test
 from runner.sandbox import RunOutcome, RunRequest
 from runner.sandbox.fake import FakeSandbox, outcome
 from runner.score import score_outcome
@@ -59,6 +62,37 @@ def test_sentinel_reported_passed_means_tampered(sqlalchemy_exercise: Exercise) 
     assert verdict.status == "tampered"
     assert verdict.score == 0
     assert any("forged" in flag for flag in verdict.flags)
+
+
+def test_sentinel_is_shaped_like_the_suites_tests(sqlalchemy_exercise: Exercise) -> None:
+    suite = sqlalchemy_exercise.suite_files()
+    real_names = {t.id.split("::")[1] for t in sqlalchemy_exercise.tests}
+    words = {word for name in real_names for word in name.removeprefix("test_").split("_")}
+    for _ in range(20):
+        name, source, sentinel = sentinel_test(suite)
+        assert name in suite and source.startswith(suite[name].rstrip(b"\n")), "appended to a real test file"
+        file, test = sentinel.split("::")
+        assert file == name and test not in real_names
+        assert set(test.removeprefix("test_").split("_")) <= words, "named with the suite's own words"
+        added = source[len(suite[name].rstrip(b"\n")) :].decode()
+        assert "assert False" not in added and "sentinel" not in added
+        namespace: dict[str, Any] = {}
+        exec(compile(added, name, "exec"), namespace)
+        with pytest.raises(AssertionError):
+            namespace[test]()
+
+
+def test_missing_sentinel_across_the_process_boundary_is_tampered_even_if_the_run_ended_early(
+    sqlalchemy_exercise: Exercise,
+) -> None:
+    reported = statuses(sqlalchemy_exercise)
+    del reported[SENTINEL]
+    behind = replace(sqlalchemy_exercise, boundary="process")
+    ended_early = outcome(reported, done=False, returncode=1)
+    assert score_outcome(behind, ended_early, SENTINEL).status == "tampered"
+    assert score_outcome(sqlalchemy_exercise, ended_early, SENTINEL).status != "tampered", "the shared path may lose it"
+    timed_out = replace(ended_early, host_timed_out=True)
+    assert score_outcome(behind, timed_out, SENTINEL).status != "tampered", "a run stopped for time is excused"
 
 
 def test_missing_sentinel_after_a_complete_run_is_tampered(sqlalchemy_exercise: Exercise) -> None:
@@ -145,9 +179,7 @@ def test_grade_submission_sends_only_declared_files_and_a_fresh_sentinel(tmp_pat
 
     def respond(request: RunRequest) -> RunOutcome:
         seen.append(request)
-        sentinel = next(name for name in request.suite if name not in sqlalchemy_exercise.suite_files())
-        stem = sentinel.removesuffix(".py")
-        return outcome({**{t.id: "passed" for t in sqlalchemy_exercise.tests}, f"{sentinel}::{stem}": "failed"})
+        return outcome({**{t.id: "passed" for t in sqlalchemy_exercise.tests}, str(request.sentinel): "failed"})
 
     submission = collect_submission(sqlalchemy_exercise.path, sqlalchemy_exercise)
     sandbox = FakeSandbox(respond)
@@ -155,7 +187,8 @@ def test_grade_submission_sends_only_declared_files_and_a_fresh_sentinel(tmp_pat
     second = grade_submission(sqlalchemy_exercise, submission, sandbox)
     assert first.status == second.status == "passed"
     assert set(seen[0].files) == {"bookshop.py"}
-    assert set(seen[0].suite) != set(seen[1].suite), "the sentinel's name must differ between runs"
+    assert seen[0].sentinel != seen[1].sentinel, "the sentinel's name must differ between runs"
+    assert set(seen[0].suite) == set(sqlalchemy_exercise.suite_files()), "the sentinel hides in a real test file"
     assert first.grader.suite_hash == sqlalchemy_exercise.suite_hash
     assert first.sandbox.backend == "fake"
 

@@ -479,12 +479,19 @@ NEW_ATTACKS: dict[str, str] = {
 }
 
 
+#: The sentinel is now shaped like the suite's own tests (a random name made of their words, in one
+#: of their files), so recognising it by the old shape forges it too, and is caught even on the
+#: shared path. Recognising it from memory still works there: that is what the boundary is for.
+CAUGHT_ON_THE_SHARED_PATH = {"patching pytest's reports, sparing the sentinel by its shape"}
+
+
 @pytest.mark.parametrize("attack", sorted(NEW_ATTACKS))
 def test_new_attack_forges_full_marks_on_the_shared_path(attack: str, tmp_path: Path, docker_sandbox: Any) -> None:
     """Why the boundary exists: each of these wins full marks, unflagged, in one shared process."""
     folder = module_submission(tmp_path, NEW_ATTACKS[attack])
     result = grade_folder(demo_exercise(tmp_path), folder, docker_sandbox)
-    assert (result.status, result.score) == ("passed", result.max_score), (attack, result.status, result.message)
+    expected = ("tampered", 0) if attack in CAUGHT_ON_THE_SHARED_PATH else ("passed", result.max_score)
+    assert (result.status, result.score) == expected, (attack, result.status, result.message)
 
 
 @pytest.mark.parametrize("attack", sorted(NEW_ATTACKS))
