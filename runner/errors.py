@@ -3,6 +3,7 @@
     GraderError                  any failure of the grader itself; ``exit_code`` for the CLI
     ├── UsageError               2: bad input or configuration; the user can fix it
     │   ├── ExerciseError        the folder is not a valid exercise, or its grader is broken
+    │   │   ├── ConfigError      exercise.toml has an unknown key or section, or a value of the wrong type or range
     │   │   └── MutantError      a mutant's diff is malformed or no longer applies to the reference
     │   └── SubmissionError      the submission cannot be read (missing file, invalid notebook)
     └── InfraError               3: the grading infrastructure failed; never the student's fault
@@ -13,6 +14,8 @@ Every message is one line saying what is wrong and what to do.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class GraderError(Exception):
@@ -29,6 +32,15 @@ class UsageError(GraderError):
 
 class ExerciseError(UsageError):
     """The exercise folder or its hidden grader is not valid."""
+
+
+class ConfigError(ExerciseError):
+    """``exercise.toml`` is not valid: names the file, the key (``[section] key``; ``None`` for the whole
+    file) and what is allowed there."""
+
+    def __init__(self, file: Path, key: str | None, problem: str):
+        self.file, self.key, self.problem = file, key, problem
+        super().__init__(f"{file}: {key} {problem}" if key else f"{file} {problem}")
 
 
 class MutantError(ExerciseError):
