@@ -5,7 +5,8 @@
     │   ├── ExerciseError        the folder is not a valid exercise, or its grader is broken
     │   │   ├── ConfigError      exercise.toml has an unknown key or section, or a value of the wrong type or range
     │   │   └── MutantError      a mutant's diff is malformed or no longer applies to the reference
-    │   └── SubmissionError      the submission cannot be read (missing file, invalid notebook)
+    │   ├── SubmissionError      the submission cannot be read (missing file, invalid notebook)
+    │   └── MissingExtra         a feature needs an optional extra that is not installed (grade[workers], grade[local])
     └── InfraError               3: the grading infrastructure failed; never the student's fault
         ├── SandboxUnavailable   no engine, or the image is missing
         └── SandboxFailed        the sandbox ran but did not produce a usable answer
@@ -54,6 +55,14 @@ class MutantError(ExerciseError):
 
 class SubmissionError(UsageError):
     """The submission cannot be read."""
+
+
+class MissingExtra(UsageError):
+    """A feature needs packages of an optional extra (runner/extras.py) that are not installed here."""
+
+    def __init__(self, extra: str, module: str, purpose: str, install: str):
+        self.extra, self.module, self.purpose, self.install = extra, module, purpose, install
+        super().__init__(f"{purpose} needs the {extra!r} extra ({module} is not installed): {install}")
 
 
 class InfraError(GraderError):
