@@ -8,7 +8,7 @@ import pytest
 
 from runner.errors import ConfigError, ExerciseError
 from runner.exercise import all_exercises, load_exercise
-from runner.exercise_toml import KINDS, LIMIT_RANGES, Limits, parse_config
+from runner.exercise_toml import KINDS, LIMIT_RANGES, TOP_LEVEL, Limits, parse_config
 
 FILE = Path("exercises/99_demo/exercise.toml")
 BASE = 'kind = "module"\nfiles = ["m.py"]\n'
@@ -107,3 +107,16 @@ def test_every_exercise_of_the_course_loads(root: Path) -> None:
     exercises = all_exercises(root)
     assert len(exercises) == 16
     assert {e.kind for e in exercises} == set(KINDS)
+
+
+def test_the_documented_example_is_valid_and_shows_every_key_with_its_default(root: Path) -> None:
+    """docs/authoring.md's exercise.toml block parses, names every limit, and shows the defaults."""
+    doc = (root / "docs" / "authoring.md").read_text(encoding="utf-8")
+    block = doc.split("## exercise.toml", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(Path("docs/authoring.md"), block)
+    assert config.limits == Limits(), "the documented [limits] are the defaults"
+    for key in [*Limits().to_dict(), *TOP_LEVEL, "boundary"]:
+        assert f"\n{key} = " in "\n" + block, f"docs/authoring.md's exercise.toml does not show {key}"
+    for key, (low, high) in LIMIT_RANGES.items():
+        line = next(line for line in block.splitlines() if line.startswith(f"{key} = "))
+        assert f"{low:g} to {high:g}" in line, f"docs/authoring.md should give {key}'s range {low:g} to {high:g}: {line!r}"

@@ -96,3 +96,27 @@ def test_local_notebook_without_nbclient_asks_for_local(monkeypatch: pytest.Monk
     request = RunRequest("notebook", None, {"exercise.ipynb": b"{}"}, {}, Limits())
     with pytest.raises(MissingExtra, match=r"grading a notebook on the local backend needs the 'local' extra \(nbclient"):
         LocalSandbox().run(request)
+
+
+def locked_versions(root: Path) -> dict[str, str]:
+    """requirements-dev.lock's pins: normalised name -> version."""
+    pins: dict[str, str] = {}
+    for line in (root / "requirements-dev.lock").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith((" ", "#")):
+            name, _, version = line.partition("==")
+            pins[name.strip().lower().replace("_", "-")] = version.strip()
+    return pins
+
+
+def test_the_lock_pins_every_requirement_of_the_development_environment(root: Path) -> None:
+    """scripts/setup.sh installs ``.[dev,workers,local]`` constrained by the lock: a requirement the
+    lock does not name would be installed at whatever version PyPI has that day."""
+    project = pyproject(root)
+    extras: dict[str, list[str]] = project["optional-dependencies"]  # type: ignore[assignment]
+    wanted = [*project["dependencies"], *extras["dev"], *extras["workers"], *extras["local"]]  # type: ignore[misc]
+    pins = locked_versions(root)
+    unpinned = sorted({requirement_name(r).replace("_", "-") for r in wanted} - set(pins))
+    assert not unpinned, f"requirements-dev.lock does not pin {unpinned}: regenerate it as README.md says"
+    assert all(version and version[0].isdigit() for version in pins.values()), "every pin is name==version"
+    setup = (root / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    assert "-c requirements-dev.lock -e '.[dev,workers,local]'" in setup, "scripts/setup.sh installs with the lock"
