@@ -41,6 +41,7 @@ from typing import Any
 from . import __version__
 from .errors import InfraError, SandboxFailed, SandboxUnavailable
 from .exercise import Limits, tree_hash
+from .extras import require
 from .sandbox import PerThread, RunOutcome, RunRequest, Sandbox
 
 QUEUE = "grade"
@@ -80,6 +81,7 @@ def broker_errors() -> tuple[type[BaseException], ...]:
 
 def check_broker(url: str) -> Any:
     """A Redis client that answers, or :class:`SandboxUnavailable` with one line saying so."""
+    require("workers", "grading over a broker (grade worker, grade batch --broker)")
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise SandboxUnavailable(f"--broker must be a Redis URL such as redis://HOST:6379/0, not {safe_url(url)}")
     client = redis_client(url)
@@ -286,8 +288,8 @@ class CelerySandbox:
     isolated = True
 
     def __init__(self, broker: str, *, wait_s: float = 10.0) -> None:
-        self.url = safe_url(broker)
         self.store = BlobStore(check_broker(broker))
+        self.url = safe_url(broker)
         self.app = make_app(broker)
         self.wait_s = wait_s
         self.workers = self.find_workers(wait_s)
@@ -464,13 +466,13 @@ def run_worker(
     Raises :class:`SandboxUnavailable` when the engine, the image or the broker is not there.
     Returns the worker's exit code.
     """
-    from celery import signals
-
     from .sandbox.docker import DockerSandbox, connect
 
     # redis-py 8 deprecates the setex Celery's result backend calls: a warning per result, not ours.
     warnings.filterwarnings("ignore", message="Call to deprecated setex", category=DeprecationWarning)
     check_broker(broker)
+    from celery import signals
+
     client = connect()
     box = DockerSandbox(image, client)
     identity = {
@@ -486,14 +488,7 @@ def run_worker(
     name = name or default_worker_name()
     close_sandboxes = serve(app, broker, name, lambda: DockerSandbox(image, connect(), prewarm=True), identity)
     signals.worker_shutdown.connect(lambda **kwargs: close_sandboxes(), weak=False)
-    worker = app.Worker(
-        hostname=name,
-        pool="threads",
-        concurrency=concurrency,
-        queues=[QUEUE],
-        loglevel=loglevel,
-        without_gossip=True,
-        without_mingle=True,
-    )
+    worker = app.Worker(hostname=name, pool="threads", concurrency=concurrency, queues=[QUEUE], loglevel=loglevel,
+                        without_gossip=True, without_mingle=True)  # fmt: skip
     worker.start()
     return int(worker.exitcode or 0)

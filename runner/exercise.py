@@ -1,4 +1,8 @@
-"""Stage 1: load an exercise (``exercises/NN_topic``) and its hidden grader (``graders/NN_topic``)."""
+"""Stage 1: load an exercise (``exercises/NN_topic``) and its hidden grader (``graders/NN_topic``).
+
+``exercise.toml`` is validated by :mod:`runner.exercise_toml` (its types, limits and kinds are
+re-exported here); this module finds the hidden suite and reads its manifest without importing it.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,17 @@ import ast
 import contextlib
 import hashlib
 import os
-import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
 
 from .errors import ExerciseError
+from .exercise_toml import DEFAULT_BOUNDARY as DEFAULT_BOUNDARY
+from .exercise_toml import KINDS as KINDS
+from .exercise_toml import Boundary as Boundary
+from .exercise_toml import Kind as Kind
+from .exercise_toml import Limits as Limits
+from .exercise_toml import parse_config
 from .mutants import MUTANTS_FOLDER, Mutant, apply_mutant, load_mutants, write_mutant
-
-KINDS = ("module", "notebook", "files", "tests")
-#: Where the hidden tests run relative to the student's code (``[grading] boundary``): in one process
-#: (``shared``, the default) or in two processes, two users, behind a data-only socket (``process``;
-#: module exercises only). See docs/security.md.
-Boundary = Literal["shared", "process"]
-DEFAULT_BOUNDARY: Boundary = "shared"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Sandbox limits; an exercise's ``[limits]`` table overrides any of them."""
-
-    test_timeout_s: float = 10.0
-    submission_timeout_s: float = 60.0
-    cell_timeout_s: float = 5.0
-    memory_mb: int = 512
-    pids: int = 256
-    cpus: float = 1.0
-    output_kb: int = 64
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)
@@ -218,50 +203,29 @@ def load_exercise(path: Path) -> Exercise:
     if not config_file.is_file():
         raise ExerciseError(f"{path} is not an exercise: it has no exercise.toml (try one of exercises/NN_topic)")
     try:
-        config = tomllib.loads(config_file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ExerciseError(f"{config_file} is not valid TOML: {exc}") from None
-    kind = config.get("kind", "module")
-    if kind not in KINDS:
-        raise ExerciseError(f"{config_file}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    files = config.get("files")
-    if not files or not all(isinstance(f, str) and "/" not in f and f not in (".", "..") for f in files):
-        raise ExerciseError(f"{config_file}: 'files' must list the submitted file names, e.g. files = [\"bookshop.py\"]")
-    module = config.get("module") or (Path(files[0]).stem if kind == "module" else None)
-    try:
-        limits = replace(Limits(), **config.get("limits", {}))
-    except TypeError as exc:
-        raise ExerciseError(f"{config_file}: unknown limit in [limits]: {exc}") from None
-    boundary = read_boundary(config_file, config, kind)
-    ident = config.get("id", path.name)
+        text = config_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExerciseError(f"{config_file} is not UTF-8 text: {exc}") from exc
+    config = parse_config(config_file, text)
+    kind = config.kind
+    ident = config.id or path.name
     grader = find_grader(path, ident, "mutants" if kind == "tests" else "tests")
     files_of_suite = suite_identity(kind, grader)
     tests = mutation_manifest(grader) if kind == "tests" else read_manifest(grader / "tests", files_of_suite)
     return Exercise(
         id=ident,
-        title=config.get("title", path.name),
-        topic=config.get("topic", ""),
+        title=config.title or path.name,
+        topic=config.topic,
         kind=kind,
-        files=tuple(files),
-        module=module,
-        limits=limits,
+        files=config.files,
+        module=config.module,
+        limits=config.limits,
         path=path,
         grader_path=grader,
         tests=tuple(tests),
         suite_hash=tree_hash(files_of_suite),
-        boundary=boundary,
+        boundary=config.boundary,
     )
-
-
-def read_boundary(config_file: Path, config: dict[str, Any], kind: str) -> Boundary:
-    """``[grading] boundary``: ``shared`` (default) or ``process`` (module exercises only)."""
-    grading = config.get("grading", {})
-    value = grading.get("boundary", DEFAULT_BOUNDARY) if isinstance(grading, dict) else None
-    if value not in get_args(Boundary):
-        raise ExerciseError(f"{config_file}: [grading] boundary must be one of {', '.join(get_args(Boundary))}, not {value!r}")
-    if value == "process" and kind != "module":
-        raise ExerciseError(f'{config_file}: [grading] boundary = "process" is for module exercises only, not kind {kind!r}')
-    return cast(Boundary, value)
 
 
 def find_grader(path: Path, ident: str, needs: str = "tests") -> Path:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything `grade` needs on a fresh Debian machine, idempotent: run it as often as you like.
-#   1. a virtualenv in .venv with the project installed (editable, with dev tools)
+#   1. a virtualenv in .venv with the project installed (editable, with dev tools and both extras, pinned by
+#      requirements-dev.lock)
 #   2. a running Docker engine (installed from Debian's packages and started if none answers), and
 #      redis-server (the broker for `grade worker`; the distributed tests start their own)
 #   3. the sandbox image, rebuilt only when sandbox/Dockerfile or sandbox/requirements.txt change;
@@ -16,9 +17,12 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import runner, sqlalchemy, mypy" 2>/dev/null || [ pyproject.toml -nt .venv/.installed ]; then
+# The project with its dev tools and both extras (workers: Celery and Redis; local: nbclient, ipykernel),
+# every package at the version requirements-dev.lock pins (regenerate it as README.md says).
+if ! .venv/bin/python -c "import runner, sqlalchemy, mypy, celery, nbclient" 2>/dev/null \
+    || [ pyproject.toml -nt .venv/.installed ] || [ requirements-dev.lock -nt .venv/.installed ]; then
   say "installing the project into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+  .venv/bin/pip install -q --disable-pip-version-check -c requirements-dev.lock -e '.[dev,workers,local]'
   touch .venv/.installed
 fi
 [ "${GRADE_NO_DOCKER:-0}" = 1 ] && exit 0

@@ -9,6 +9,7 @@ import tempfile
 import time
 
 from ..errors import SandboxFailed
+from ..extras import require
 from ..harness import SUPERVISOR
 from . import RunOutcome, RunRequest, parse_supervisor_output
 
@@ -31,6 +32,8 @@ class LocalSandbox:
         return platform.python_version()
 
     def run(self, request: RunRequest) -> RunOutcome:
+        if request.kind == "notebook":
+            require("local", "grading a notebook on the local backend")
         limits = request.limits
         # An address-space limit is a rough stand-in for a memory limit: the interpreter and
         # its threads reserve more than they use, hence the headroom.
