@@ -408,6 +408,40 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     sys.exit(1 if bad else 0)
 
 
+@main.command("watch")
+@click.argument("exercise_dir", type=click.Path(path_type=Path))
+@click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@backend_option
+@image_option
+@reports_errors
+def watch_command(exercise_dir: Path, reports_dir: Path, backend: str, image: str) -> None:
+    """Grade EXERCISE_DIR now and again on every save of its files (Ctrl-C to stop)."""
+    from .watch import WatchRun, file_changes, watch
+
+    if not exercise_dir.is_dir():
+        raise UsageError(f"{exercise_dir} is not a folder: pass an exercise folder such as exercises/04_sqlalchemy")
+    exercise = load_exercise(exercise_dir)
+    # Each run gets a fresh container; the next one starts while the student edits.
+    sandbox = open_sandbox(backend, image, prewarm=True)
+
+    def show(run: WatchRun) -> None:
+        if run.error is not None:
+            errors.print(f"[red]error:[/] {shown(run.error)}")
+        elif run.result is not None:
+            write_reports(run.result, reports_dir / exercise.id)
+            print_result(run.result)
+        saved = f" after saving {', '.join(run.changed)}" if run.changed else ""
+        watching = ", ".join(exercise.files)
+        console.print(f"[dim]run {run.number}: {run.seconds:.2f} s{saved}. Watching {watching}; Ctrl-C to stop.[/]")
+
+    try:
+        watch(exercise, exercise_dir, sandbox, file_changes(exercise_dir), show)
+    finally:
+        close = getattr(sandbox, "close", None)
+        if close is not None:
+            close()
+
+
 # The course staff's commands (authoring, audit, re-rendering, exports, the image, workers) live in
 # cli_tools.py, which adds them to `main`.
 from . import cli_tools  # noqa: E402, F401
