@@ -223,6 +223,7 @@ def die():
 """
 
 
+@pytest.mark.harness
 def test_a_suite_across_the_process_boundary(tmp_path: Path) -> None:
     exercise_dir = tmp_path / "course" / "exercises" / "98_api"
     (tmp_path / "course" / "graders" / "98_api" / "tests").mkdir(parents=True)
@@ -254,6 +255,7 @@ def test_a_suite_across_the_process_boundary(tmp_path: Path) -> None:
     assert location is not None and (location.file, location.line) == ("api.py", 22)
 
 
+@pytest.mark.harness
 def test_a_fresh_process_imports_the_module_again(tmp_path: Path) -> None:
     """After a crash the next test gets a fresh process; an import that fails there fails that test."""
     exercise_dir = tmp_path / "course" / "exercises" / "97_again"

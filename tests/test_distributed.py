@@ -181,6 +181,7 @@ def test_workers_must_agree_on_version_and_image() -> None:
 
 
 # redis-py 8 deprecates the setex that Celery's result backend calls: library noise, not ours.
+@pytest.mark.harness
 @pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
 def test_a_batch_through_an_in_process_worker_with_a_fake_sandbox(
     tmp_path: Path, redis_server: RedisServer, sqlalchemy_exercise: Exercise

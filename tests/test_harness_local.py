@@ -13,6 +13,8 @@ from runner.sandbox.local import LocalSandbox
 
 from .harness_cases import MODULE_CASES, demo_exercise, module_submission, notebook_submission
 
+pytestmark = pytest.mark.harness
+
 
 @pytest.mark.parametrize("case", sorted(MODULE_CASES))
 def test_module_case(tmp_path: Path, case: str) -> None:
