@@ -21,7 +21,7 @@ from runner import cli
 from runner.errors import SubmissionError
 from runner.exercise import Exercise, load_exercise
 from runner.gradescope import VISIBILITIES, gather, results_json
-from tests.test_results_render import sample
+from tests.fakes import sample
 
 
 def export(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> zipfile.ZipFile:

@@ -9,21 +9,10 @@ import pytest
 
 from runner.errors import UsageError
 from runner.exercise import Exercise
-from runner.grading import grade_submission
 from runner.render import render_html, render_junit, render_markdown, write_reports
 from runner.results import SubmissionResult, load_results
-from runner.sandbox.fake import FakeSandbox
-from runner.submission import collect_submission
 
-
-def sample(exercise: Exercise, failing: int = 2) -> SubmissionResult:
-    statuses = {t.id: ("failed" if i < failing else "passed") for i, t in enumerate(exercise.tests)}
-    cell = {"type": "cell", "index": 4, "status": "error", "error": "ZeroDivisionError: division by zero", "line": 2}
-    sandbox = FakeSandbox.with_outcomes(statuses, cells=(cell,) if exercise.kind == "notebook" else ())
-    submission = collect_submission(exercise.path, exercise)
-    result = grade_submission(exercise, submission, sandbox)
-    assert result.status == ("failed" if failing else "passed"), result.message
-    return result
+from .fakes import sample
 
 
 def test_json_round_trip(sqlalchemy_exercise: Exercise, tmp_path: Path) -> None:

@@ -146,10 +146,13 @@ class Sandbox(Protocol):
     def run(self, request: RunRequest) -> RunOutcome:
         """Run one submission; a grader-side failure raises :class:`~runner.errors.InfraError`."""
 
+    def close(self) -> None:
+        """Stop whatever runs now and refuse new runs; a sandbox that holds nothing does nothing."""
+
 
 class PerThread:
     """One sandbox per thread, made by ``factory`` on the thread's first use (a batch's or a
-    worker's pool); :meth:`close` stops every one of them that can be closed."""
+    worker's pool); :meth:`close` closes every one of them."""
 
     def __init__(self, factory: Callable[[], Sandbox]) -> None:
         self.factory = factory
@@ -168,9 +171,7 @@ class PerThread:
         with self.lock:
             made = list(self.made)
         for box in made:
-            close = getattr(box, "close", None)
-            if close is not None:
-                close()
+            box.close()
 
 
 def parse_supervisor_output(data: bytes) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:

@@ -30,6 +30,9 @@ class LocalSandbox:
     def python_version(self) -> str | None:
         return platform.python_version()
 
+    def close(self) -> None:
+        """Nothing to stop: each run's subprocess ends with its run."""
+
     def run(self, request: RunRequest) -> RunOutcome:
         limits = request.limits
         # An address-space limit is a rough stand-in for a memory limit: the interpreter and
