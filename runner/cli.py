@@ -21,9 +21,9 @@ from . import __version__, flows
 from .errors import GraderError, UsageError
 from .exercise import GRADERS_ENV, Exercise, all_exercises, exercise_path, find_root, load_exercise, select_exercises, use_graders
 from .grading import VerifyRow, grade_folder, verify_exercise
-from .render import STATUS_LABELS, write_reports
+from .render import STATUS_LABELS, STATUS_TONES, write_reports
 from .results import SubmissionResult, load_results
-from .sandbox import Sandbox
+from .sandbox import DEFAULT_IMAGE, Sandbox
 from .untrusted import clean_text
 
 console = Console(highlight=False)
@@ -31,10 +31,7 @@ if not console.is_terminal:
     # Logs (CI, pipes) are read in wide windows; 80 columns would fold every table.
     console.width = max(console.width, 160)
 errors = Console(stderr=True, highlight=False)
-STYLES = {
-    "passed": "green", "ok": "green", "failed": "red", "error": "red", "tampered": "bold red",
-    "infra_error": "magenta", "timeout": "yellow", "resource_limit": "yellow", "skipped": "yellow",
-}  # fmt: skip
+TONE_STYLES = {"good": "green", "bad": "red", "warn": "yellow"}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -93,7 +90,12 @@ def open_sandbox(backend: str, image: str, prewarm: bool = False) -> Sandbox:
 
 
 def styled(status: str) -> str:
-    return f"[{STYLES.get(status, 'white')}]{STATUS_LABELS.get(status, status)}[/]"
+    return f"[{style(status)}]{STATUS_LABELS.get(status, status)}[/]"
+
+
+def style(status: str) -> str:
+    """The terminal's colour for ``status``: its tone's (:data:`runner.render.STATUS_TONES`)."""
+    return TONE_STYLES.get(STATUS_TONES.get(status, ""), "white")
 
 
 def print_result(result: SubmissionResult) -> None:
@@ -170,7 +172,7 @@ backend_option = click.option(
     "--backend", type=click.Choice(flows.BACKENDS), default="auto", show_default=True,
     help="Where to run code: docker isolates; local only applies limits.",
 )  # fmt: skip
-image_option = click.option("--image", default="grade-sandbox:latest", show_default=True, help="Sandbox image.")
+image_option = click.option("--image", default=DEFAULT_IMAGE, show_default=True, help="Sandbox image.")
 
 
 @main.command("exercise", hidden=True)
@@ -252,7 +254,7 @@ def batch(
         task = bar.add_task("grading", total=len(items), counts="")
 
         def show(entry: BatchEntry, progress: BatchProgress) -> None:
-            counts = " ".join(f"[{STYLES.get(s, 'white')}]{s} {n}[/]" for s, n in sorted(progress.statuses.items()))
+            counts = " ".join(f"[{style(s)}]{s} {n}[/]" for s, n in sorted(progress.statuses.items()))
             if progress.cached:
                 counts += f" [dim](cached {progress.cached})[/]"
             bar.update(task, completed=progress.done, counts=counts)

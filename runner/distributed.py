@@ -41,7 +41,7 @@ from typing import Any
 from . import __version__
 from .errors import InfraError, SandboxFailed, SandboxUnavailable
 from .exercise import Limits, tree_hash
-from .sandbox import PerThread, RunOutcome, RunRequest, Sandbox
+from .sandbox import PerThread, RunOutcome, RunRequest, Sandbox, diagnostics_tail
 
 QUEUE = "grade"
 TASK = "grade.run"
@@ -191,7 +191,7 @@ def outcome_from_dict(data: Any) -> RunOutcome:
         duration_s=float(data.get("duration_s", 0.0)),
         oom_killed=bool(data.get("oom_killed")),
         host_timed_out=bool(data.get("host_timed_out")),
-        diagnostics=str(data.get("diagnostics", ""))[-2000:],
+        diagnostics=diagnostics_tail(str(data.get("diagnostics", ""))),
         extra=extra,
     )
 

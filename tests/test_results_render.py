@@ -166,3 +166,16 @@ def test_hidden_flag_comes_from_the_points_marker(tmp_path: Path) -> None:
         "@pytest.mark.points(1)\ndef test_b(student):\n    pass\n"
     )
     assert [t.hidden for t in load_exercise(exercise).tests] == [True, False]
+
+
+def test_every_status_has_one_tone_that_the_report_and_the_terminal_use(sqlalchemy_exercise: Exercise) -> None:
+    from runner.cli import TONE_STYLES, style
+    from runner.render import STATUS_TONES
+    from runner.results import CELL_STATUSES, SUBMISSION_STATUSES, TEST_STATUSES
+
+    for status in {*SUBMISSION_STATUSES, *TEST_STATUSES, *CELL_STATUSES}:
+        assert STATUS_TONES[status] in TONE_STYLES, status
+    page = render_html(sample(sqlalchemy_exercise, failing=2))
+    assert 'class="pill tone-good"' in page and 'class="pill tone-bad"' in page
+    assert ".tone-good {" in page and ".tone-bad {" in page and ".tone-warn {" in page
+    assert style("failed") == "red" and style("timeout") == "yellow"

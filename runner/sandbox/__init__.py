@@ -22,6 +22,12 @@ from typing import Any, Protocol
 
 from ..exercise import DEFAULT_BOUNDARY, Boundary, Limits
 from ..harness import HARNESS_DIR, MUTATION, PLUGIN, WORKER
+from ..untrusted import DIAGNOSTIC_CHARS
+
+#: The image every submission runs in (``grade sandbox build`` makes it; ``--image`` overrides it).
+DEFAULT_IMAGE = "grade-sandbox:latest"
+#: Seconds the host waits past the supervisor's own wall time before it kills the run (every backend).
+HOST_GRACE_S = 15.0
 
 #: The worker's files, written by the supervisor before the job arrives (``remote.py``,
 #: ``boundary.py`` and ``student.py`` serve ``boundary = "process"``: see runner/harness/remote.py;
@@ -172,6 +178,12 @@ class PerThread:
             made = list(self.made)
         for box in made:
             box.close()
+
+
+def diagnostics_tail(stderr: bytes | str) -> str:
+    """The end of what a run wrote on stderr, where its last words are: :data:`DIAGNOSTIC_CHARS` at most."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    return text[-DIAGNOSTIC_CHARS:]
 
 
 def parse_supervisor_output(data: bytes) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:

@@ -10,7 +10,7 @@ import time
 
 from ..errors import SandboxFailed
 from ..harness import SUPERVISOR
-from . import RunOutcome, RunRequest, parse_supervisor_output
+from . import HOST_GRACE_S, RunOutcome, RunRequest, diagnostics_tail, parse_supervisor_output
 
 WARNING = (
     "the local backend does not isolate: the submission runs as you, with your files and network; "
@@ -50,7 +50,7 @@ class LocalSandbox:
                     [sys.executable, "-I", "-B", str(SUPERVISOR), config],
                     input=request.job_tar(),
                     capture_output=True,
-                    timeout=limits.submission_timeout_s + 15,
+                    timeout=limits.submission_timeout_s + HOST_GRACE_S,
                     env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
                 )
             except subprocess.TimeoutExpired as exc:
@@ -66,5 +66,5 @@ class LocalSandbox:
             exit=exit_record,
             duration_s=time.monotonic() - started,
             host_timed_out=host_timed_out,
-            diagnostics=stderr.decode("utf-8", "replace")[-2000:],
+            diagnostics=diagnostics_tail(stderr),
         )
