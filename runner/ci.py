@@ -34,12 +34,12 @@ from .sandbox import Sandbox
 def git(root: Path, *args: str) -> str:
     try:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
-    except FileNotFoundError:
-        raise UsageError("git is not installed: grade ci needs it to see what changed") from None
+    except FileNotFoundError as exc:
+        raise UsageError("git is not installed: grade ci needs it to see what changed") from exc
     except subprocess.CalledProcessError as exc:
         raise UsageError(
             f"git {' '.join(args)} failed: {exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else exc}"
-        ) from None
+        ) from exc
     return done.stdout
 
 

@@ -42,8 +42,14 @@ def shown(text: object) -> str:
     return escape(clean_text(value, len(value)))
 
 
+def debug_traceback() -> None:
+    """With ``GRADE_DEBUG`` set, the traceback of the error being handled, its causes first, after its line."""
+    if os.environ.get("GRADE_DEBUG"):
+        errors.print_exception()
+
+
 def reports_errors(func: F) -> F:
-    """Turn grader failures into one line on stderr and their exit code; never a traceback."""
+    """Turn grader failures into one line on stderr and their exit code; a traceback only with ``GRADE_DEBUG``."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -51,12 +57,14 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except GraderError as exc:
             errors.print(f"[bold red]error:[/] {shown(str(exc))}", soft_wrap=True)
+            debug_traceback()
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             errors.print("[bold red]interrupted[/]: nothing was left running")
             sys.exit(130)
         except OSError as exc:
             errors.print(f"[bold red]error:[/] {shown(str(exc))}", soft_wrap=True)
+            debug_traceback()
             sys.exit(3)
         except Exception as exc:
             if os.environ.get("GRADE_DEBUG"):

@@ -86,9 +86,9 @@ def check_broker(url: str) -> Any:
     try:
         client.ping()
     except broker_errors() as exc:
-        raise SandboxUnavailable(f"cannot reach the broker at {safe_url(url)} ({exc}): is redis-server running there?") from None
+        raise SandboxUnavailable(f"cannot reach the broker at {safe_url(url)} ({exc}): is redis-server running there?") from exc
     except Exception as exc:  # redis-py's AuthenticationError, ResponseError and the like
-        raise SandboxUnavailable(f"the broker at {safe_url(url)} refused us: {exc}") from None
+        raise SandboxUnavailable(f"the broker at {safe_url(url)} refused us: {exc}") from exc
     return client
 
 
@@ -326,7 +326,7 @@ class CelerySandbox:
             try:
                 replies = self.app.control.broadcast(IDENTITY_COMMAND, reply=True, timeout=1.0)
             except broker_errors() as exc:
-                raise SandboxUnavailable(f"cannot reach the broker at {self.url} ({exc})") from None
+                raise SandboxUnavailable(f"cannot reach the broker at {self.url} ({exc})") from exc
             workers = check_workers(replies or [])
             if workers or time.monotonic() >= deadline:
                 return workers
@@ -348,7 +348,7 @@ class CelerySandbox:
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             self.broker_lost = True
             self.failure = f"lost the broker at {self.url} ({reason})"
-            raise SandboxFailed(self.failure) from None
+            raise SandboxFailed(self.failure) from exc
         except SandboxFailed:
             # Given up on: a worker that turns up later must not grade it for nobody.
             self.revoke([task_id])
@@ -361,7 +361,7 @@ class CelerySandbox:
         try:
             outcome = outcome_from_dict(reply.get("outcome"))
         except (TypeError, ValueError) as exc:
-            raise SandboxFailed(f"a worker answered something that is not a run outcome ({exc})") from None
+            raise SandboxFailed(f"a worker answered something that is not a run outcome ({exc})") from exc
         return replace(outcome, extra={**outcome.extra, "worker": reply.get("worker")})
 
     def wait(self, task_id: str, limits: Limits) -> dict[str, Any]:

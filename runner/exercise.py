@@ -220,7 +220,7 @@ def load_exercise(path: Path) -> Exercise:
     try:
         config = tomllib.loads(config_file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ExerciseError(f"{config_file} is not valid TOML: {exc}") from None
+        raise ExerciseError(f"{config_file} is not valid TOML: {exc}") from exc
     kind = config.get("kind", "module")
     if kind not in KINDS:
         raise ExerciseError(f"{config_file}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -231,7 +231,7 @@ def load_exercise(path: Path) -> Exercise:
     try:
         limits = replace(Limits(), **config.get("limits", {}))
     except TypeError as exc:
-        raise ExerciseError(f"{config_file}: unknown limit in [limits]: {exc}") from None
+        raise ExerciseError(f"{config_file}: unknown limit in [limits]: {exc}") from exc
     boundary = read_boundary(config_file, config, kind)
     ident = config.get("id", path.name)
     grader = find_grader(path, ident, "mutants" if kind == "tests" else "tests")
@@ -289,7 +289,7 @@ def read_manifest(suite: Path, files: dict[str, bytes]) -> list[TestSpec]:
         try:
             tree = ast.parse(data, filename=str(suite / name))
         except SyntaxError as exc:
-            raise ExerciseError(f"hidden test {suite / name} has a syntax error on line {exc.lineno}") from None
+            raise ExerciseError(f"hidden test {suite / name} has a syntax error on line {exc.lineno}") from exc
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
                 for inner in node.body:

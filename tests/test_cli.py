@@ -92,6 +92,23 @@ def test_invalid_notebook_exits_2(run: Cli, tmp_path: Path, basics_exercise: Exe
     assert "not a valid notebook" in result.output
 
 
+def test_an_error_keeps_its_cause_which_grade_debug_shows(
+    run: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, basics_exercise: Exercise
+) -> None:
+    from runner.errors import SubmissionError
+    from runner.submission import collect_submission
+
+    folder = working_copy(tmp_path, basics_exercise, exercise__ipynb="{not json")
+    with pytest.raises(SubmissionError) as raised:
+        collect_submission(folder, basics_exercise)
+    assert isinstance(raised.value.__cause__, json.JSONDecodeError), "a library caller sees why"
+    run.use(answering(basics_exercise, "passed"))
+    assert "JSONDecodeError" not in grade(run, folder, tmp_path).output
+    monkeypatch.setenv("GRADE_DEBUG", "1")
+    debug = grade(run, folder, tmp_path)
+    assert debug.exit_code == 2 and "not a valid notebook" in debug.output and "JSONDecodeError" in debug.output
+
+
 def test_infrastructure_failure_exits_3(run: Cli, tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
     def unavailable(backend: str, image: str, prewarm: bool) -> Sandbox:
         raise SandboxUnavailable("the sandbox image grade-sandbox:latest is missing: build it with `grade sandbox build`")

@@ -37,7 +37,7 @@ def connect() -> Any:
         reason = str(exc).splitlines()[0][:200]
         raise SandboxUnavailable(
             f"cannot reach the Docker engine ({reason}); start it, or grade without isolation: --backend local"
-        ) from None
+        ) from exc
     return client
 
 
@@ -58,8 +58,8 @@ class DockerSandbox:
         self.closed = False
         try:
             found = self.client.images.get(image)
-        except ImageNotFound:
-            raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`") from None
+        except ImageNotFound as exc:
+            raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`") from exc
         self._image_id: str = found.id
         self._python: str | None = (found.labels or {}).get(PYTHON_LABEL)
         sweep_exited(self.client)
@@ -169,7 +169,7 @@ class DockerSandbox:
             stderr = api.logs(container_id, stdout=False, stderr=True, tail=20)
         except (DockerException, RequestException, OSError) as exc:
             reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-            raise SandboxFailed(f"the Docker engine failed while grading: {reason}") from None
+            raise SandboxFailed(f"the Docker engine failed while grading: {reason}") from exc
         finally:
             if container_id is not None:
                 self.discard(container_id)

@@ -57,7 +57,7 @@ class LocalSandbox:
                 stdout, host_timed_out = exc.stdout or b"", True
                 stderr = exc.stderr or b""
             except OSError as exc:
-                raise SandboxFailed(f"cannot start the local harness: {exc}") from None
+                raise SandboxFailed(f"cannot start the local harness: {exc}") from exc
             else:
                 stdout, stderr, host_timed_out = done.stdout, done.stderr, False
         events, exit_record = parse_supervisor_output(stdout)
