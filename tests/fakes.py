@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from click.testing import CliRunner, Result
@@ -93,6 +94,23 @@ def half_failing_sandbox(repo: Path) -> FakeSandbox:
         return RunOutcome(events=tuple(events), exit=exit_record, duration_s=0.2)
 
     return FakeSandbox(respond)
+
+
+def write_exercise(course: Path, exercise_id: str, config: str, files: Mapping[str, str] = MappingProxyType({})) -> Path:
+    """An exercise in ``course``, the one way tests make one: ``exercises/ID/exercise.toml`` holding
+    ``config``, then each of ``files`` at its path, where ``exercise/`` stands for ``exercises/ID``
+    and ``grader/`` for ``graders/ID`` (``grader/tests/test_x.py``, ``grader/solution/m.py``).
+    Returns the exercise folder (``load_exercise`` reads it)."""
+    folders = {"exercise": course / "exercises" / exercise_id, "grader": course / "graders" / exercise_id}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    (folders["exercise"] / "exercise.toml").write_text(config)
+    for name, text in files.items():
+        top, _, rest = name.partition("/")
+        target = folders[top] / rest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return folders["exercise"]
 
 
 def working_copy(tmp_path: Path, exercise: Exercise, source: Path | None = None, **files: str) -> Path:

@@ -20,7 +20,7 @@ from runner.sandbox import RunOutcome, RunRequest, Sandbox
 from runner.sandbox.docker import DockerSandbox
 from runner.sandbox.fake import FakeSandbox, outcome
 
-from .fakes import Cli
+from .fakes import Cli, write_exercise
 
 SOLUTION = '''"""A tiny reference."""
 
@@ -52,18 +52,11 @@ def test_big(student):
 
 
 def tiny_exercise(tmp_path: Path, equivalents: str | None = None) -> Exercise:
-    course = tmp_path / "course"
-    (course / "exercises" / "99_tiny").mkdir(parents=True)
-    (course / "graders" / "99_tiny" / "tests").mkdir(parents=True)
-    (course / "graders" / "99_tiny" / "solution").mkdir()
-    (course / "exercises" / "99_tiny" / "exercise.toml").write_text(
-        'id = "99_tiny"\nkind = "module"\nfiles = ["tiny.py"]\n[limits]\ntest_timeout_s = 5\nsubmission_timeout_s = 20\n'
-    )
-    (course / "graders" / "99_tiny" / "tests" / "test_tiny.py").write_text(HIDDEN)
-    (course / "graders" / "99_tiny" / "solution" / "tiny.py").write_text(SOLUTION)
+    config = 'id = "99_tiny"\nkind = "module"\nfiles = ["tiny.py"]\n[limits]\ntest_timeout_s = 5\nsubmission_timeout_s = 20\n'
+    files = {"grader/tests/test_tiny.py": HIDDEN, "grader/solution/tiny.py": SOLUTION}
     if equivalents is not None:
-        (course / "graders" / "99_tiny" / "equivalents.toml").write_text(equivalents)
-    return load_exercise(course / "exercises" / "99_tiny")
+        files["grader/equivalents.toml"] = equivalents
+    return load_exercise(write_exercise(tmp_path / "course", "99_tiny", config, files))
 
 
 def judge(request: RunRequest, broken: str | None = None) -> RunOutcome:

@@ -12,7 +12,7 @@ from runner.exercise import Exercise
 from runner.render import render_html, render_junit, render_markdown, write_reports
 from runner.results import SubmissionResult, load_results
 
-from .fakes import sample
+from .fakes import sample, write_exercise
 
 
 def test_json_round_trip(sqlalchemy_exercise: Exercise, tmp_path: Path) -> None:
@@ -157,14 +157,11 @@ def test_hidden_tests_stay_hidden_in_lms_exports(sqlalchemy_exercise: Exercise) 
 def test_hidden_flag_comes_from_the_points_marker(tmp_path: Path) -> None:
     from runner.exercise import load_exercise
 
-    exercise = tmp_path / "exercises" / "97_hidden"
-    (tmp_path / "graders" / "97_hidden" / "tests").mkdir(parents=True)
-    exercise.mkdir(parents=True)
-    (exercise / "exercise.toml").write_text('files = ["m.py"]\n')
-    (tmp_path / "graders" / "97_hidden" / "tests" / "test_m.py").write_text(
+    suite = (
         "import pytest\n@pytest.mark.points(1, hint='h', hidden=True)\ndef test_a(student):\n    pass\n"
         "@pytest.mark.points(1)\ndef test_b(student):\n    pass\n"
     )
+    exercise = write_exercise(tmp_path, "97_hidden", 'files = ["m.py"]\n', {"grader/tests/test_m.py": suite})
     assert [t.hidden for t in load_exercise(exercise).tests] == [True, False]
 
 
