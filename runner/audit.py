@@ -212,7 +212,7 @@ def load_equivalents(exercise: Exercise) -> list[Equivalent]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ExerciseError(f"{path} is not valid TOML: {exc}") from None
+        raise ExerciseError(f"{path} is not valid TOML: {exc}") from exc
     found = []
     for index, entry in enumerate(data.get("equivalent", [])):
         values = {key: entry.get(key) if isinstance(entry, dict) else None for key in ("id", "diff", "reason")}

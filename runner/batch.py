@@ -160,7 +160,7 @@ def extract_declared(archive: Path, exercise: Exercise, target: Path) -> None:
                     raise SubmissionError(f"{archive.name}: {name} is larger than {MAX_FILE_BYTES} bytes")
                 (target / name).write_bytes(data)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise SubmissionError(f"{archive.name} is not a readable zip file ({exc})") from None
+        raise SubmissionError(f"{archive.name} is not a readable zip file ({exc})") from exc
 
 
 def error_result(exercise: Exercise, student: str, message: str, sandbox: Sandbox) -> SubmissionResult:

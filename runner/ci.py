@@ -4,6 +4,10 @@ Everything written here for GitHub comes from results, never from running code: 
 annotations (``::error file=...,line=...::``), the Markdown step summary, and the ``result``
 step output that GitHub Classroom's grading reporter decodes (base64 JSON). Text that came from
 student code is fenced so it cannot issue workflow commands.
+
+:func:`grade_ci` is ``grade ci``'s flow: grade each chosen exercise's working copy in one sandbox,
+write its reports, then ``reports/junit.xml`` and GitHub's outputs; it returns a :class:`CiRun`
+and prints nothing (the CLI prints each result as ``on_result`` hands it over).
 """
 
 from __future__ import annotations
@@ -15,24 +19,27 @@ import json
 import re
 import secrets
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
 from .exercise import Exercise
-from .render import markdown_text, render_markdown, test_feedback
-from .results import SubmissionResult, TestResult
+from .grading import grade_folder
+from .render import markdown_text, render_junit_suites, render_markdown, test_feedback, write_reports
+from .results import SubmissionResult, TestResult, write_atomic
+from .sandbox import Sandbox
 
 
 def git(root: Path, *args: str) -> str:
     try:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
-    except FileNotFoundError:
-        raise UsageError("git is not installed: grade ci needs it to see what changed") from None
+    except FileNotFoundError as exc:
+        raise UsageError("git is not installed: grade ci needs it to see what changed") from exc
     except subprocess.CalledProcessError as exc:
         raise UsageError(
             f"git {' '.join(args)} failed: {exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else exc}"
-        ) from None
+        ) from exc
     return done.stdout
 
 
@@ -173,3 +180,58 @@ def write_outputs(results: list[SubmissionResult], summary_path: str | None, out
     if output_path:
         with open(output_path, "a", encoding="utf-8") as handle:
             handle.write(f"result={classroom_result(results)}\n")
+
+
+@dataclass(frozen=True)
+class CiRun:
+    """What ``grade ci`` graded: the results in order and where the JUnit file is."""
+
+    results: tuple[SubmissionResult, ...]
+    junit: Path
+
+    @property
+    def score(self) -> float:
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self) -> float:
+        return sum(r.max_score for r in self.results)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    def exit_code(self, fail_under: float | None) -> int:
+        """3 when a run failed on our side; else with ``fail_under``, 0 at that percent or more;
+        else 0 only when every exercise passed."""
+        if any(r.status == "infra_error" for r in self.results):
+            return 3
+        if fail_under is not None:
+            return 0 if self.percent >= fail_under else 1
+        return 0 if all(r.status == "passed" for r in self.results) else 1
+
+
+def grade_ci(
+    exercises: Iterable[Exercise],
+    sandbox: Sandbox,
+    reports_dir: Path,
+    *,
+    summary_path: str | None = None,
+    output_path: str | None = None,
+    on_stage: Callable[[str], None] = lambda stage: None,
+    on_result: Callable[[Exercise, SubmissionResult], None] = lambda exercise, result: None,
+) -> CiRun:
+    """Grade each exercise's working copy in ``sandbox``; write its reports to
+    ``reports_dir/NN_topic``, all of them to ``reports_dir/junit.xml``, and GitHub's step summary
+    and ``result`` output where given (``$GITHUB_STEP_SUMMARY``, ``$GITHUB_OUTPUT``)."""
+    results = []
+    for exercise in exercises:
+        on_stage(f"grading {exercise.id}")
+        result = grade_folder(exercise, exercise.path, sandbox)
+        write_reports(result, reports_dir / exercise.id)
+        results.append(result)
+        on_result(exercise, result)
+    junit = reports_dir / "junit.xml"
+    write_atomic(junit, render_junit_suites(results))
+    write_outputs(results, summary_path, output_path)
+    return CiRun(tuple(results), junit)

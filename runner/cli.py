@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 from rich.console import Console
@@ -17,13 +17,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import __version__
-from .errors import GraderError, SandboxUnavailable, UsageError
-from .exercise import GRADERS_ENV, all_exercises, exercise_path, find_root, load_exercise, select_exercises, use_graders
+from . import __version__, flows
+from .errors import GraderError, UsageError
+from .exercise import GRADERS_ENV, Exercise, all_exercises, exercise_path, find_root, load_exercise, select_exercises, use_graders
 from .grading import VerifyRow, grade_folder, verify_exercise
-from .render import STATUS_LABELS, write_reports
-from .results import SubmissionResult, load_results, write_atomic
-from .sandbox import Sandbox
+from .render import STATUS_LABELS, STATUS_TONES, write_reports
+from .results import SubmissionResult, load_results
+from .sandbox import DEFAULT_IMAGE, Sandbox
 from .untrusted import clean_text
 
 console = Console(highlight=False)
@@ -31,10 +31,7 @@ if not console.is_terminal:
     # Logs (CI, pipes) are read in wide windows; 80 columns would fold every table.
     console.width = max(console.width, 160)
 errors = Console(stderr=True, highlight=False)
-STYLES = {
-    "passed": "green", "ok": "green", "failed": "red", "error": "red", "tampered": "bold red",
-    "infra_error": "magenta", "timeout": "yellow", "resource_limit": "yellow", "skipped": "yellow",
-}  # fmt: skip
+TONE_STYLES = {"good": "green", "bad": "red", "warn": "yellow"}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -45,8 +42,14 @@ def shown(text: object) -> str:
     return escape(clean_text(value, len(value)))
 
 
+def debug_traceback() -> None:
+    """With ``GRADE_DEBUG`` set, the traceback of the error being handled, its causes first, after its line."""
+    if os.environ.get("GRADE_DEBUG"):
+        errors.print_exception()
+
+
 def reports_errors(func: F) -> F:
-    """Turn grader failures into one line on stderr and their exit code; never a traceback."""
+    """Turn grader failures into one line on stderr and their exit code; a traceback only with ``GRADE_DEBUG``."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -54,12 +57,14 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except GraderError as exc:
             errors.print(f"[bold red]error:[/] {shown(str(exc))}", soft_wrap=True)
+            debug_traceback()
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             errors.print("[bold red]interrupted[/]: nothing was left running")
             sys.exit(130)
         except OSError as exc:
             errors.print(f"[bold red]error:[/] {shown(str(exc))}", soft_wrap=True)
+            debug_traceback()
             sys.exit(3)
         except Exception as exc:
             if os.environ.get("GRADE_DEBUG"):
@@ -71,30 +76,34 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def warn(message: str) -> None:
+    errors.print(f"[yellow]warning:[/] {shown(message)}", soft_wrap=True)
+
+
+def default_opener(backend: str, image: str, prewarm: bool) -> Sandbox:
+    """:func:`runner.flows.open_sandbox`, its warnings on stderr."""
+    return flows.open_sandbox(backend, image, prewarm, warn=warn)
+
+
+def sandbox_opener() -> flows.SandboxOpener:
+    """How this command gets sandboxes: the opener its caller passed as Click's ``obj`` (tests
+    inject fakes: ``CliRunner().invoke(main, args, obj=opener)``), else :func:`default_opener`.
+    Call it on the command's thread: the opener it returns may then be used from any thread."""
+    injected = click.get_current_context().find_root().obj
+    return cast(flows.SandboxOpener, injected) if injected is not None else default_opener
+
+
 def open_sandbox(backend: str, image: str, prewarm: bool = False) -> Sandbox:
-    """The requested backend; ``auto`` is Docker where an engine answers, else local with a warning.
-
-    ``prewarm`` (batches) starts each next container while the current one runs.
-    """
-    from .sandbox.local import WARNING, LocalSandbox
-
-    if backend == "local":
-        errors.print(f"[yellow]warning:[/] {WARNING}")
-        return LocalSandbox()
-    from .sandbox.docker import DockerSandbox, connect
-
-    if backend == "docker":
-        return DockerSandbox(image, prewarm=prewarm)
-    try:
-        client = connect()
-    except SandboxUnavailable as exc:
-        errors.print(f"[yellow]warning:[/] {shown(str(exc))}; falling back to the local backend: {WARNING}")
-        return LocalSandbox()
-    return DockerSandbox(image, client, prewarm=prewarm)
+    return sandbox_opener()(backend, image, prewarm)
 
 
 def styled(status: str) -> str:
-    return f"[{STYLES.get(status, 'white')}]{STATUS_LABELS.get(status, status)}[/]"
+    return f"[{style(status)}]{STATUS_LABELS.get(status, status)}[/]"
+
+
+def style(status: str) -> str:
+    """The terminal's colour for ``status``: its tone's (:data:`runner.render.STATUS_TONES`)."""
+    return TONE_STYLES.get(STATUS_TONES.get(status, ""), "white")
 
 
 def print_result(result: SubmissionResult) -> None:
@@ -168,10 +177,10 @@ def main(graders: Path | None) -> None:
 
 
 backend_option = click.option(
-    "--backend", type=click.Choice(["auto", "docker", "local"]), default="auto", show_default=True,
+    "--backend", type=click.Choice(flows.BACKENDS), default="auto", show_default=True,
     help="Where to run code: docker isolates; local only applies limits.",
 )  # fmt: skip
-image_option = click.option("--image", default="grade-sandbox:latest", show_default=True, help="Sandbox image.")
+image_option = click.option("--image", default=DEFAULT_IMAGE, show_default=True, help="Sandbox image.")
 
 
 @main.command("exercise", hidden=True)
@@ -215,8 +224,7 @@ def batch(
     allow_local: bool, broker: str | None, wait_workers: float, backend: str, image: str,
 ) -> None:  # fmt: skip
     """Grade every submission in SUBMISSIONS (sub-folders, .zip files or single files)."""
-    from .batch import BatchEntry, BatchProgress, ResultCache, discover, grade_batch
-    from .lms import write_batch
+    from .batch import BatchEntry, BatchProgress, discover
 
     root = find_root(Path.cwd())
     exercise = load_exercise(exercise_path(root, exercise_id))
@@ -227,6 +235,7 @@ def batch(
     conventions = Counter(item.convention for item in items)
     found = f"{len(items)} submissions of {exercise.id} ({', '.join(f'{n} named by {c}' for c, n in conventions.items())})"
     first: Sandbox
+    more: Callable[[], Sandbox] | None
     if broker:
         from .distributed import CelerySandbox
 
@@ -238,21 +247,14 @@ def batch(
         jobs = jobs or min(256, 2 * remote.concurrency)
         workers = ", ".join(f"{name} (x{w.get('concurrency', 1)})" for name, w in sorted(remote.workers.items()))
         console.print(f"{found}, {jobs} in flight on {len(remote.workers)} workers via {shown(remote.url)}: {shown(workers)}")
-        first = remote
+        first, more = remote, None  # one thread-safe remote sandbox for every thread
     else:
         jobs = jobs or os.cpu_count() or 1
-        first = open_sandbox(backend, image, prewarm=True)
-        if not first.isolated and not allow_local:
-            raise UsageError(
-                "batch grading needs the Docker sandbox: students would share your machine unisolated (--allow-local to insist)"
-            )
+        more = functools.partial(sandbox_opener(), backend, image, True)  # a fresh one per thread
+        first = more()
+        flows.require_isolation(first, allow_local)
         console.print(f"{found}, {jobs} at a time in the {first.name} sandbox")
-    cache = None if no_cache else ResultCache(cache_dir or out / ".cache", exercise, first)
-    boxes = iter([first])
-
-    def factory() -> Sandbox:
-        # One thread-safe remote sandbox for every thread; locally, a fresh one per thread.
-        return first if broker else next(boxes, None) or open_sandbox(backend, image, prewarm=True)
+    cache_dir = None if no_cache else cache_dir or out / ".cache"
 
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
                TimeRemainingColumn(elapsed_when_finished=True)]  # fmt: skip
@@ -260,27 +262,23 @@ def batch(
         task = bar.add_task("grading", total=len(items), counts="")
 
         def show(entry: BatchEntry, progress: BatchProgress) -> None:
-            counts = " ".join(f"[{STYLES.get(s, 'white')}]{s} {n}[/]" for s, n in sorted(progress.statuses.items()))
+            counts = " ".join(f"[{style(s)}]{s} {n}[/]" for s, n in sorted(progress.statuses.items()))
             if progress.cached:
                 counts += f" [dim](cached {progress.cached})[/]"
             bar.update(task, completed=progress.done, counts=counts)
             if not console.is_terminal:  # a log (CI) gets a line per finished submission
                 console.print(f"{progress.done}/{progress.total} {shown(entry.item.student)}: {styled(entry.result.status)}")
 
-        entries = grade_batch(exercise, items, factory, jobs=jobs, cache=cache, on_entry=show)
-    paths = write_batch([e.result for e in entries], out)
-    statuses = Counter(e.result.status for e in entries)
-    mean = sum(e.result.percent for e in entries) / len(entries)
-    console.print(f"mean {mean:.1f} %; " + ", ".join(f"{styled(s)} {n}" for s, n in statuses.most_common()))
-    console.print(f"gradebook: {paths['gradebook']}  summary: {paths['summary']}  results: {paths['results']}")
-    infra = [e.result for e in entries if e.result.status == "infra_error"]
-    if infra:
+        run = flows.run_batch(exercise, items, first, out, more=more, jobs=jobs, cache_dir=cache_dir, on_entry=show)
+    console.print(f"mean {run.mean_percent:.1f} %; " + ", ".join(f"{styled(s)} {n}" for s, n in run.statuses.most_common()))
+    console.print(f"gradebook: {run.paths['gradebook']}  summary: {run.paths['summary']}  results: {run.paths['results']}")
+    if run.not_graded:
         errors.print(
-            f"[bold red]error:[/] {len(infra)} of {len(entries)} submissions were not graded: {shown(infra[0].message)}; "
-            "what was graded is cached: run the same command again to grade the rest",
+            f"[bold red]error:[/] {len(run.not_graded)} of {len(run.entries)} submissions were not graded: "
+            f"{shown(run.not_graded[0].message)}; what was graded is cached: run the same command again to grade the rest",
             soft_wrap=True,
         )
-    sys.exit(3 if infra else 0)
+    sys.exit(run.exit_code)
 
 
 @main.command("ci")
@@ -293,8 +291,7 @@ def batch(
 @reports_errors
 def ci(base: str | None, grade_all: bool, fail_under: float | None, reports_dir: Path, backend: str, image: str) -> None:
     """Grade what a pull request changed: JUnit XML, annotations, step summary, Classroom output."""
-    from .ci import changed_exercises, default_base, error_annotations, write_outputs
-    from .render import render_junit_suites
+    from .ci import changed_exercises, default_base, error_annotations, grade_ci
 
     root = find_root(Path.cwd())
     exercises = all_exercises(root)
@@ -304,17 +301,11 @@ def ci(base: str | None, grade_all: bool, fail_under: float | None, reports_dir:
     if not exercises:
         console.print("no exercise's submitted files changed: nothing to grade")
         sys.exit(0)
-    sandbox = open_sandbox(backend, image)
-    results = []
-    for exercise in exercises:
-        with console.status(f"grading {exercise.id}"):
-            result = grade_folder(exercise, exercise.path, sandbox)
-        write_reports(result, reports_dir / exercise.id)
-        results.append(result)
-        folder = exercise.path.relative_to(root).as_posix()
+
+    def show(exercise: Exercise, result: SubmissionResult) -> None:
         # Annotations are one line each, escaped; everything else that holds text a submission
         # could produce (the table, messages, cells, outputs) is printed with workflow commands off.
-        for line in error_annotations(result, folder):
+        for line in error_annotations(result, exercise.path.relative_to(root).as_posix()):
             click.echo(line)
         with workflow_commands_off():
             print_result(result)
@@ -322,18 +313,15 @@ def ci(base: str | None, grade_all: bool, fail_under: float | None, reports_dir:
                 if test.output and test.status != "passed":
                     console.print(f"--- output of {exercise.id}: {shown(test.name)}")
                     console.print(shown(test.output), soft_wrap=True)
-    junit = reports_dir / "junit.xml"
-    write_atomic(junit, render_junit_suites(results))
-    write_outputs(results, os.environ.get("GITHUB_STEP_SUMMARY"), os.environ.get("GITHUB_OUTPUT"))
-    score = sum(r.score for r in results)
-    total = sum(r.max_score for r in results)
-    percent = 100.0 * score / total if total else 0.0
-    console.print(f"[bold]{score:g}/{total:g}[/] ({percent:.1f} %) over {len(results)} exercises; JUnit: {junit}")
-    if any(r.status == "infra_error" for r in results):
-        sys.exit(3)
-    if fail_under is not None:
-        sys.exit(0 if percent >= fail_under else 1)
-    sys.exit(0 if all(r.status == "passed" for r in results) else 1)
+
+    sandbox = open_sandbox(backend, image)
+    with console.status("grading") as status:
+        run = grade_ci(exercises, sandbox, reports_dir, summary_path=os.environ.get("GITHUB_STEP_SUMMARY"),
+                       output_path=os.environ.get("GITHUB_OUTPUT"), on_stage=status.update, on_result=show)  # fmt: skip
+    console.print(
+        f"[bold]{run.score:g}/{run.max_score:g}[/] ({run.percent:.1f} %) over {len(run.results)} exercises; JUnit: {run.junit}"
+    )
+    sys.exit(run.exit_code(fail_under))
 
 
 @contextlib.contextmanager
@@ -437,9 +425,7 @@ def watch_command(exercise_dir: Path, reports_dir: Path, backend: str, image: st
     try:
         watch(exercise, exercise_dir, sandbox, file_changes(exercise_dir), show)
     finally:
-        close = getattr(sandbox, "close", None)
-        if close is not None:
-            close()
+        sandbox.close()
 
 
 # The course staff's commands (authoring, audit, re-rendering, exports, the image, workers) live in

@@ -14,13 +14,12 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from . import cli  # its console and open_sandbox are looked up when a command runs (tests replace them)
+from . import cli, flows  # cli's console is looked up when a command runs (tests replace it)
 from .audit import DEFAULT_MIN_RATE, AuditOptions, AuditResult, MutantOutcome, audit_exercise
 from .audit_render import AUDIT_COLUMNS, audit_details, audit_rows, audit_verdict, write_audit
 from .classroom import WORKFLOW, make_template
 from .cli import backend_option, image_option, main, reports_errors, shown
 from .distributed import DEFAULT_VISIBILITY_S
-from .errors import SandboxUnavailable
 from .exercise import exercise_path, find_root, load_exercise, select_exercises
 from .gradescope import VISIBILITIES, Visibility, build_autograder
 from .lms import BATCH_FORMATS
@@ -78,7 +77,7 @@ def audit(
     """Mutate each reference automatically and grade every mutant: kill rate and surviving diffs."""
     chosen = select_exercises(find_root(Path.cwd()), exercises)
     options = AuditOptions(frozenset(Operator(o) for o in operators) or frozenset(Operator), limit, jobs=jobs)
-    factory = functools.partial(cli.open_sandbox, backend, image, prewarm=True)  # each next container starts while one runs
+    factory = functools.partial(cli.sandbox_opener(), backend, image, True)  # each next container starts while one runs
     results: list[AuditResult] = []
     with cli.console.status("auditing") as status:
         say = status.update if cli.console.is_terminal else cli.console.print  # logs get a line per mutant
@@ -176,21 +175,8 @@ def sandbox_build(base_image: str, wheelhouse: Path | None, if_changed: bool, im
 @reports_errors
 def sandbox_check(image: str) -> None:
     """Diagnose the engine and the image, and run a trivial sandboxed job."""
-    from .sandbox.docker import DockerSandbox, connect, engine_summary, image_summary, leftover_containers, sweep_exited
-
-    client = connect()
-    cli.console.print("[green]ok[/]   engine reachable")
-    for key, value in engine_summary(client).items():
-        cli.console.print(f"      {key}: {value}")
-    summary = image_summary(client, image)
-    if summary is None:
-        raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`")
-    cli.console.print(f"[green]ok[/]   image {image}: {summary['id'][:19]}, {summary['size'] / 1e6:.0f} MB")
-    swept = sweep_exited(client)
-    leftovers = leftover_containers(client)
-    mark = "[green]ok[/]  " if not leftovers else "[yellow]warn[/]"
-    cli.console.print(f"{mark} {len(leftovers)} stopped sandbox containers left behind ({swept} older ones removed now)")
-    from .sandbox.probe import probe
-
-    for name, ok, detail in probe(DockerSandbox(image, client)):
-        cli.console.print(f"{'[green]ok[/]  ' if ok else '[red]FAIL[/]'} {name}: {shown(detail)}")
+    marks = {"ok": "[green]ok[/]  ", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
+    for check in flows.check_sandbox(image):
+        cli.console.print(f"{marks[check.level]} {shown(check.text)}")
+        for detail in check.details:
+            cli.console.print(f"      {shown(detail)}")

@@ -42,7 +42,7 @@ from . import __version__
 from .errors import InfraError, SandboxFailed, SandboxUnavailable
 from .exercise import Limits, tree_hash
 from .extras import require
-from .sandbox import PerThread, RunOutcome, RunRequest, Sandbox
+from .sandbox import PerThread, RunOutcome, RunRequest, Sandbox, diagnostics_tail
 
 QUEUE = "grade"
 TASK = "grade.run"
@@ -88,9 +88,9 @@ def check_broker(url: str) -> Any:
     try:
         client.ping()
     except broker_errors() as exc:
-        raise SandboxUnavailable(f"cannot reach the broker at {safe_url(url)} ({exc}): is redis-server running there?") from None
+        raise SandboxUnavailable(f"cannot reach the broker at {safe_url(url)} ({exc}): is redis-server running there?") from exc
     except Exception as exc:  # redis-py's AuthenticationError, ResponseError and the like
-        raise SandboxUnavailable(f"the broker at {safe_url(url)} refused us: {exc}") from None
+        raise SandboxUnavailable(f"the broker at {safe_url(url)} refused us: {exc}") from exc
     return client
 
 
@@ -193,7 +193,7 @@ def outcome_from_dict(data: Any) -> RunOutcome:
         duration_s=float(data.get("duration_s", 0.0)),
         oom_killed=bool(data.get("oom_killed")),
         host_timed_out=bool(data.get("host_timed_out")),
-        diagnostics=str(data.get("diagnostics", ""))[-2000:],
+        diagnostics=diagnostics_tail(str(data.get("diagnostics", ""))),
         extra=extra,
     )
 
@@ -328,7 +328,7 @@ class CelerySandbox:
             try:
                 replies = self.app.control.broadcast(IDENTITY_COMMAND, reply=True, timeout=1.0)
             except broker_errors() as exc:
-                raise SandboxUnavailable(f"cannot reach the broker at {self.url} ({exc})") from None
+                raise SandboxUnavailable(f"cannot reach the broker at {self.url} ({exc})") from exc
             workers = check_workers(replies or [])
             if workers or time.monotonic() >= deadline:
                 return workers
@@ -350,7 +350,7 @@ class CelerySandbox:
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             self.broker_lost = True
             self.failure = f"lost the broker at {self.url} ({reason})"
-            raise SandboxFailed(self.failure) from None
+            raise SandboxFailed(self.failure) from exc
         except SandboxFailed:
             # Given up on: a worker that turns up later must not grade it for nobody.
             self.revoke([task_id])
@@ -363,7 +363,7 @@ class CelerySandbox:
         try:
             outcome = outcome_from_dict(reply.get("outcome"))
         except (TypeError, ValueError) as exc:
-            raise SandboxFailed(f"a worker answered something that is not a run outcome ({exc})") from None
+            raise SandboxFailed(f"a worker answered something that is not a run outcome ({exc})") from exc
         return replace(outcome, extra={**outcome.extra, "worker": reply.get("worker")})
 
     def wait(self, task_id: str, limits: Limits) -> dict[str, Any]:

@@ -253,7 +253,7 @@ def read_manifest(suite: Path, files: dict[str, bytes]) -> list[TestSpec]:
         try:
             tree = ast.parse(data, filename=str(suite / name))
         except SyntaxError as exc:
-            raise ExerciseError(f"hidden test {suite / name} has a syntax error on line {exc.lineno}") from None
+            raise ExerciseError(f"hidden test {suite / name} has a syntax error on line {exc.lineno}") from exc
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
                 for inner in node.body:

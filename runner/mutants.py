@@ -95,8 +95,8 @@ def apply_mutant(mutant: Mutant, reference: dict[str, bytes]) -> dict[str, bytes
             raise MutantError(str(mutant.path), f"the reference has no such file (it has {known})", patch.file)
         try:
             text = reference[patch.file].decode("utf-8")
-        except UnicodeDecodeError:
-            raise MutantError(str(mutant.path), "the reference file is not UTF-8 text", patch.file) from None
+        except UnicodeDecodeError as exc:
+            raise MutantError(str(mutant.path), "the reference file is not UTF-8 text", patch.file) from exc
         files[patch.file] = patch_text(str(mutant.path), patch, text).encode("utf-8")
     if files == reference:
         raise MutantError(str(mutant.path), "the diff changes nothing: the mutant would be the reference")
@@ -108,8 +108,8 @@ def parse_mutant(mutant: Mutant) -> list[FilePatch]:
     where = str(mutant.path)
     try:
         text = mutant.data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise MutantError(where, "the file is not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        raise MutantError(where, "the file is not UTF-8 text") from exc
     description, _, body = text.partition("\n")
     if not description.strip() or description.startswith(DIFF_STARTS):
         raise MutantError(where, "line 1 must be a one-line description of the bug, then the diff")
@@ -121,7 +121,7 @@ def parse_mutant(mutant: Mutant) -> list[FilePatch]:
     try:
         parsed = PatchSet(body)
     except UnidiffParseError as exc:
-        raise MutantError(where, f"not a unified diff: {str(exc).strip()}") from None
+        raise MutantError(where, f"not a unified diff: {str(exc).strip()}") from exc
     stray = sorted(set(range(1, body.count("\n") + 1 + (not body.endswith("\n")))) - set(consumed_lines(parsed)))
     if stray:
         line = body.split("\n")[stray[0] - 1]

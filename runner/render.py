@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .results import SubmissionResult, TestResult, write_atomic
+from .results import SUBMISSION_STATUSES, SubmissionResult, TestResult, write_atomic
 
 STATUS_LABELS = {
     "passed": "passed",
@@ -24,6 +24,12 @@ STATUS_LABELS = {
     "infra_error": "grader error",
     "ok": "ok",
 }
+#: How each status reads, the one home of its colour: the terminal and both templates colour by tone.
+STATUS_TONES = {
+    "passed": "good", "ok": "good",
+    "failed": "bad", "error": "bad", "tampered": "bad", "infra_error": "bad",
+    "timeout": "warn", "resource_limit": "warn", "skipped": "warn",
+}  # fmt: skip
 
 #: What XML 1.0 cannot hold at all, even escaped: C0 controls but tab, newline and carriage return,
 #: lone surrogates, U+FFFE and U+FFFF.
@@ -33,6 +39,7 @@ MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 _env = Environment(loader=PackageLoader("runner", "templates"), autoescape=select_autoescape(["html", "j2"]))
 _env.filters["label"] = lambda status: STATUS_LABELS.get(status, status)
+_env.filters["tone"] = lambda status: STATUS_TONES.get(status, "muted")
 _env.filters["points"] = lambda value: f"{value:g}"
 
 
@@ -248,7 +255,7 @@ def render_summary(results: list[SubmissionResult], report_names: dict[str, str]
             passed[test.id] += test.status == "passed"
     rates = sorted((100.0 * passed[i] / seen[i], names[i]) for i in seen)
     pass_rates = [{"name": name, "rate": rate} for rate, name in rates]
-    statuses = {s: sum(r.status == s for r in results) for s in STATUS_ORDER}
+    statuses = {s: sum(r.status == s for r in results) for s in SUBMISSION_STATUSES}
     slowest = sorted(results, key=lambda r: r.duration_s, reverse=True)[:10]
     mean = sum(r.percent for r in results) / len(results) if results else 0.0
     by_worker: dict[str, list[float]] = {}
@@ -270,6 +277,3 @@ def render_summary(results: list[SubmissionResult], report_names: dict[str, str]
         links=report_names,
         exercise=results[0].exercise_title if results else "",
     )
-
-
-STATUS_ORDER = ("passed", "failed", "error", "timeout", "resource_limit", "tampered", "infra_error")

@@ -137,7 +137,7 @@ class SubmissionResult:
                 cells=cells,
             )
         except (KeyError, TypeError) as exc:
-            raise ValueError(f"missing or unexpected field: {exc}") from None
+            raise ValueError(f"missing or unexpected field: {exc}") from exc
         for test in tests:
             if test.status not in TEST_STATUSES:
                 raise ValueError(f"test {test.id}: unknown status {test.status!r}")
@@ -165,26 +165,26 @@ def load_results(path: Path) -> SubmissionResult:
     """Read a saved ``results.json``; raise :class:`UsageError` with one clear line if unusable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path} does not exist") from None
+    except FileNotFoundError as exc:
+        raise UsageError(f"{path} does not exist") from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} is not JSON: {exc}") from None
+        raise UsageError(f"{path} is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise UsageError(f"{path} is not a results file (expected a JSON object)")
     try:
         return SubmissionResult.from_dict(data)
     except ValueError as exc:
-        raise UsageError(f"{path} is not a results.json of schema v{SCHEMA_VERSION}: {exc}") from None
+        raise UsageError(f"{path} is not a results.json of schema v{SCHEMA_VERSION}: {exc}") from exc
 
 
 def load_results_lines(path: Path) -> list[SubmissionResult]:
     """Read a batch's ``results.jsonl`` (one result per line); :class:`UsageError` names the bad line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UsageError(f"{path} does not exist") from None
+    except FileNotFoundError as exc:
+        raise UsageError(f"{path} does not exist") from exc
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{path} is not UTF-8 text: {exc}") from None
+        raise UsageError(f"{path} is not UTF-8 text: {exc}") from exc
     results = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -195,7 +195,7 @@ def load_results_lines(path: Path) -> list[SubmissionResult]:
                 raise ValueError("not a JSON object")
             results.append(SubmissionResult.from_dict(data))
         except ValueError as exc:
-            raise UsageError(f"{path}:{number} is not a result of schema v{SCHEMA_VERSION}: {exc}") from None
+            raise UsageError(f"{path}:{number} is not a result of schema v{SCHEMA_VERSION}: {exc}") from exc
     if not results:
         raise UsageError(f"{path} holds no results")
     return results

@@ -114,7 +114,7 @@ def load_rules(path: Path) -> RulesMap:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ExerciseError(f"{path} is not readable TOML: {exc}") from None
+        raise ExerciseError(f"{path} is not readable TOML: {exc}") from exc
     unknown = set(data) - {"rule", "informative"}
     if unknown:
         raise ExerciseError(f"{path}: unknown top-level keys {sorted(unknown)}; use [[rule]] and [[informative]] tables")

@@ -44,8 +44,8 @@ def collect_submission(folder: Path, exercise: Exercise, student_id: str | None 
         path = folder / name
         try:
             info = path.lstat()
-        except FileNotFoundError:
-            raise SubmissionError(f"{path} is missing: the exercise grades {', '.join(exercise.files)}") from None
+        except FileNotFoundError as exc:
+            raise SubmissionError(f"{path} is missing: the exercise grades {', '.join(exercise.files)}") from exc
         if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
             raise SubmissionError(f"{path} is not a regular file (links and devices are refused)")
         if info.st_size > MAX_FILE_BYTES:
@@ -74,13 +74,13 @@ def check_notebook(path: Path, data: bytes) -> None:
         json.loads(data.decode("utf-8"))
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
-    except UnicodeDecodeError:
-        raise SubmissionError(f"{path} is not UTF-8 text, so it is not a notebook") from None
+    except UnicodeDecodeError as exc:
+        raise SubmissionError(f"{path} is not UTF-8 text, so it is not a notebook") from exc
     except json.JSONDecodeError as exc:
-        raise SubmissionError(f"{path} is not a valid notebook: invalid JSON at line {exc.lineno} ({exc.msg})") from None
+        raise SubmissionError(f"{path} is not a valid notebook: invalid JSON at line {exc.lineno} ({exc.msg})") from exc
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SubmissionError(f"{path} is not a valid notebook: {first}") from None
+        raise SubmissionError(f"{path} is not a valid notebook: {first}") from exc
 
 
 def syntax_problem(name: str, data: bytes) -> SyntaxProblem | None:

@@ -7,7 +7,8 @@
 #   3. the sandbox image, rebuilt only when sandbox/Dockerfile or sandbox/requirements.txt change;
 #      offline-friendly: the base image comes from a registry if one answers, else from debootstrap,
 #      and Python packages come from a wheelhouse downloaded on the host.
-# Environment: GRADE_BASE_IMAGE (default debian:bookworm-slim, else the same system made with debootstrap),
+# Environment: GRADE_BASE_IMAGE (default: DEFAULT_BASE in runner/sandbox/image.py, else the same system made
+# with debootstrap),
 # GRADE_NO_DOCKER=1 to stop after step 1 (the local backend then grades without isolation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,7 @@ if .venv/bin/grade sandbox build --if-changed >/dev/null 2>&1; then
   exit 0
 fi
 
-base="${GRADE_BASE_IMAGE:-debian:bookworm-slim}"
+base="${GRADE_BASE_IMAGE:-$(.venv/bin/python -c 'from runner.sandbox.image import DEFAULT_BASE; print(DEFAULT_BASE)')}"
 if ! docker image inspect "$base" >/dev/null 2>&1 && ! timeout 60 docker pull -q "$base" >/dev/null 2>&1; then
   base=grade-base:bookworm
   if ! docker image inspect "$base" >/dev/null 2>&1; then

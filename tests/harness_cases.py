@@ -9,6 +9,8 @@ import nbformat
 
 from runner.exercise import Exercise, load_exercise
 
+from .fakes import write_exercise
+
 HIDDEN = """
 import pytest
 
@@ -48,16 +50,10 @@ def shout(text):
 def demo_exercise(tmp_path: Path, kind: str = "module", boundary: str = "shared", **limits: float) -> Exercise:
     """``exercises/99_demo`` + ``graders/99_demo`` under ``tmp_path``, with short time limits;
     ``boundary`` is the exercise's ``[grading] boundary``."""
-    exercise = tmp_path / "course" / "exercises" / "99_demo"
-    grader = tmp_path / "course" / "graders" / "99_demo"
-    (grader / "tests").mkdir(parents=True)
-    exercise.mkdir(parents=True)
     files = '["demo.py"]' if kind == "module" else '["exercise.ipynb"]'
     table = "\n".join(f"{k} = {v}" for k, v in {"test_timeout_s": 2, "submission_timeout_s": 8, **limits}.items())
-    grading = f'[grading]\nboundary = "{boundary}"\n'
-    (exercise / "exercise.toml").write_text(f'id = "99_demo"\nkind = "{kind}"\nfiles = {files}\n{grading}[limits]\n{table}\n')
-    (grader / "tests" / "test_demo.py").write_text(HIDDEN)
-    return load_exercise(exercise)
+    config = f'id = "99_demo"\nkind = "{kind}"\nfiles = {files}\n[grading]\nboundary = "{boundary}"\n[limits]\n{table}\n'
+    return load_exercise(write_exercise(tmp_path / "course", "99_demo", config, {"grader/tests/test_demo.py": HIDDEN}))
 
 
 def module_submission(tmp_path: Path, source: str, name: str = "student") -> Path:

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from click.testing import CliRunner
 
-from runner import cli
 from runner.audit import AuditOptions, AuditResult, MutantOutcome, audit_exercise, generate_mutants, load_equivalents
 from runner.audit_render import audit_markdown, audit_verdict
 from runner.errors import ExerciseError, SandboxFailed
@@ -21,6 +19,8 @@ from runner.mutation import Operator
 from runner.sandbox import RunOutcome, RunRequest, Sandbox
 from runner.sandbox.docker import DockerSandbox
 from runner.sandbox.fake import FakeSandbox, outcome
+
+from .fakes import Cli, write_exercise
 
 SOLUTION = '''"""A tiny reference."""
 
@@ -52,18 +52,11 @@ def test_big(student):
 
 
 def tiny_exercise(tmp_path: Path, equivalents: str | None = None) -> Exercise:
-    course = tmp_path / "course"
-    (course / "exercises" / "99_tiny").mkdir(parents=True)
-    (course / "graders" / "99_tiny" / "tests").mkdir(parents=True)
-    (course / "graders" / "99_tiny" / "solution").mkdir()
-    (course / "exercises" / "99_tiny" / "exercise.toml").write_text(
-        'id = "99_tiny"\nkind = "module"\nfiles = ["tiny.py"]\n[limits]\ntest_timeout_s = 5\nsubmission_timeout_s = 20\n'
-    )
-    (course / "graders" / "99_tiny" / "tests" / "test_tiny.py").write_text(HIDDEN)
-    (course / "graders" / "99_tiny" / "solution" / "tiny.py").write_text(SOLUTION)
+    config = 'id = "99_tiny"\nkind = "module"\nfiles = ["tiny.py"]\n[limits]\ntest_timeout_s = 5\nsubmission_timeout_s = 20\n'
+    files = {"grader/tests/test_tiny.py": HIDDEN, "grader/solution/tiny.py": SOLUTION}
     if equivalents is not None:
-        (course / "graders" / "99_tiny" / "equivalents.toml").write_text(equivalents)
-    return load_exercise(course / "exercises" / "99_tiny")
+        files["grader/equivalents.toml"] = equivalents
+    return load_exercise(write_exercise(tmp_path / "course", "99_tiny", config, files))
 
 
 def judge(request: RunRequest, broken: str | None = None) -> RunOutcome:
@@ -225,14 +218,15 @@ def test_the_cli_prints_the_table_and_each_survivor_and_fails_below_the_rate(
 ) -> None:
     exercise = tiny_exercise(tmp_path)
     monkeypatch.chdir(exercise.path.parent.parent)
-    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: FakeSandbox(judge))
+    grade = Cli()
+    grade.use(FakeSandbox(judge))
     args = ["audit", "99_tiny", "--operator", "constant", "--operator", "arithmetic", "--json", str(tmp_path / "a.json")]
-    result = CliRunner().invoke(cli.main, args)
+    result = grade.invoke(args)
     assert result.exit_code == 1, result.output
     assert "survived" in result.output and '+    return ""' in result.output and "50.0 %" in result.output
     saved = json.loads((tmp_path / "a.json").read_text())
     assert saved[0]["killed"] == 1 and saved[0]["survived"] == 1
-    assert CliRunner().invoke(cli.main, [*args[:6], "--min-rate", "50"]).exit_code == 0
+    assert grade.invoke([*args[:6], "--min-rate", "50"]).exit_code == 0
 
 
 def test_markdown_has_the_table_and_each_exercise_s_survivors_collapsed(tmp_path: Path, root: Path) -> None:

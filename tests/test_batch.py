@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -16,19 +15,11 @@ from click.testing import CliRunner
 from runner import cli
 from runner.batch import ResultCache, discover, grade_batch
 from runner.exercise import Exercise
-from runner.sandbox import RunOutcome, RunRequest
-from runner.sandbox.fake import FakeSandbox, outcome
+from runner.lms import write_batch
+from runner.sandbox.fake import FakeSandbox
 from runner.submission import collect_submission
 
-
-def answering(exercise: Exercise) -> FakeSandbox:
-    """Passes every test when the submission says PASS, fails them all otherwise."""
-
-    def respond(request: RunRequest) -> RunOutcome:
-        status = "passed" if b"PASS" in next(iter(request.files.values())) else "failed"
-        return outcome({**{t.id: status for t in exercise.tests}, str(request.sentinel): "failed"})
-
-    return FakeSandbox(respond)
+from .fakes import Cli, answering, sample, says_pass
 
 
 def make_submissions(folder: Path) -> Path:
@@ -62,7 +53,7 @@ def test_discover_names_and_conventions(tmp_path: Path, sqlalchemy_exercise: Exe
 
 
 def test_batch_grades_everything_and_records_errors(tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
-    sandbox = answering(sqlalchemy_exercise)
+    sandbox = answering(sqlalchemy_exercise, says_pass)
     items = discover(make_submissions(tmp_path / "subs"), sqlalchemy_exercise)
     entries = grade_batch(sqlalchemy_exercise, items, lambda: sandbox, jobs=3, cache=None)
     by_id = {e.item.student: e.result for e in entries}
@@ -93,9 +84,8 @@ def test_hostile_archives(tmp_path: Path, sqlalchemy_exercise: Exercise) -> None
     hostile_zip(folder / "slip.zip", {"../../bookshop.py": b"# PASS", "/etc/bookshop.py": b"# PASS"})
     hostile_zip(folder / "link.zip", {}, symlink="/etc/passwd")
     hostile_zip(folder / "bomb.zip", {"bookshop.py": b"#" * (50 * 1024 * 1024)})
-    entries = grade_batch(
-        sqlalchemy_exercise, discover(folder, sqlalchemy_exercise), lambda: answering(sqlalchemy_exercise), jobs=2, cache=None
-    )
+    items = discover(folder, sqlalchemy_exercise)
+    entries = grade_batch(sqlalchemy_exercise, items, lambda: answering(sqlalchemy_exercise, says_pass), jobs=2, cache=None)
     by_id = {e.item.student: e.result for e in entries}
     assert all(r.status == "error" for r in by_id.values()), {k: v.message for k, v in by_id.items()}
     assert "does not contain bookshop.py" in by_id["slip"].message
@@ -106,7 +96,7 @@ def test_hostile_archives(tmp_path: Path, sqlalchemy_exercise: Exercise) -> None
 
 def test_cache_serves_unchanged_and_regrades_changed(tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
     folder = make_submissions(tmp_path / "subs")
-    sandbox = answering(sqlalchemy_exercise)
+    sandbox = answering(sqlalchemy_exercise, says_pass)
     cache = ResultCache(tmp_path / "cache", sqlalchemy_exercise, sandbox)
     items = discover(folder, sqlalchemy_exercise)
     grade_batch(sqlalchemy_exercise, items, lambda: sandbox, jobs=2, cache=cache)
@@ -128,10 +118,17 @@ def test_cli_batch_writes_gradebook_summary_and_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root: Path, sqlalchemy_exercise: Exercise
 ) -> None:
     monkeypatch.chdir(root)
-    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: answering(sqlalchemy_exercise))
+    sandboxes: list[FakeSandbox] = []
+
+    def one_per_thread(backend: str, image: str, prewarm: bool) -> FakeSandbox:
+        sandboxes.append(answering(sqlalchemy_exercise, says_pass))
+        return sandboxes[-1]
+
+    grade = Cli()
+    grade.use(one_per_thread)
     folder = make_submissions(tmp_path / "subs")
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli.main, ["batch", str(folder), "--exercise", "04_sqlalchemy", "--out", str(out), "-j", "2"])
+    result = grade.invoke(["batch", str(folder), "--exercise", "04_sqlalchemy", "--out", str(out), "-j", "2"])
     assert result.exit_code == 0, result.output
     with (out / "gradebook.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -147,6 +144,7 @@ def test_cli_batch_writes_gradebook_summary_and_reports(
     assert "canvas" in result.output
     # Not a terminal (a CI log): a line per finished submission.
     assert sum(line.startswith(tuple(f"{n}/7 " for n in range(1, 8))) for line in result.output.splitlines()) == 7
+    assert 1 <= len(sandboxes) <= 2 and all(box.closes == 1 for box in sandboxes), "one sandbox per thread, each closed"
 
 
 def test_batch_refuses_the_local_backend_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
@@ -164,4 +162,7 @@ def test_student_ids_cannot_escape_the_reports_folder(tmp_path: Path, sqlalchemy
     assert safe_name("a\nb c") == "a_b_c"
     assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert os.sep not in safe_name("x/y")
-    assert shutil.which("true")
+    out = tmp_path / "out"
+    write_batch([replace(sample(sqlalchemy_exercise), submission=name) for name in ("../../escaped", "/abs/olute")], out)
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert written and all(out in path.parents for path in written), written

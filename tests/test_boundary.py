@@ -19,6 +19,7 @@ from runner.grading import grade_folder
 from runner.harness import boundary
 from runner.sandbox.local import LocalSandbox
 
+from .fakes import write_exercise
 from .harness_cases import demo_exercise
 
 
@@ -223,13 +224,11 @@ def die():
 """
 
 
+@pytest.mark.harness
 def test_a_suite_across_the_process_boundary(tmp_path: Path) -> None:
-    exercise_dir = tmp_path / "course" / "exercises" / "98_api"
-    (tmp_path / "course" / "graders" / "98_api" / "tests").mkdir(parents=True)
-    exercise_dir.mkdir(parents=True)
     limits = "[limits]\ntest_timeout_s = 2\nsubmission_timeout_s = 30\n"
-    (exercise_dir / "exercise.toml").write_text(f'kind = "module"\nfiles = ["api.py"]\n[grading]\nboundary = "process"\n{limits}')
-    (tmp_path / "course" / "graders" / "98_api" / "tests" / "test_api.py").write_text(SUITE)
+    config = f'kind = "module"\nfiles = ["api.py"]\n[grading]\nboundary = "process"\n{limits}'
+    exercise_dir = write_exercise(tmp_path / "course", "98_api", config, {"grader/tests/test_api.py": SUITE})
     submission = tmp_path / "submission"
     submission.mkdir()
     (submission / "api.py").write_text(textwrap.dedent(API))
@@ -254,15 +253,13 @@ def test_a_suite_across_the_process_boundary(tmp_path: Path) -> None:
     assert location is not None and (location.file, location.line) == ("api.py", 22)
 
 
+@pytest.mark.harness
 def test_a_fresh_process_imports_the_module_again(tmp_path: Path) -> None:
     """After a crash the next test gets a fresh process; an import that fails there fails that test."""
-    exercise_dir = tmp_path / "course" / "exercises" / "97_again"
-    (tmp_path / "course" / "graders" / "97_again" / "tests").mkdir(parents=True)
-    exercise_dir.mkdir(parents=True)
-    (exercise_dir / "exercise.toml").write_text('kind = "module"\nfiles = ["again.py"]\n[grading]\nboundary = "process"\n')
     suite = "import pytest\n\n@pytest.mark.points(1, hint='')\ndef test_a(student):\n    student.die()\n\n"
     suite += "@pytest.mark.points(1, hint='')\ndef test_b(student):\n    assert student.ok() == 1\n"
-    (tmp_path / "course" / "graders" / "97_again" / "tests" / "test_again.py").write_text(suite)
+    config = 'kind = "module"\nfiles = ["again.py"]\n[grading]\nboundary = "process"\n'
+    exercise_dir = write_exercise(tmp_path / "course", "97_again", config, {"grader/tests/test_again.py": suite})
     submission = tmp_path / "submission"
     submission.mkdir()
     (submission / "again.py").write_text(

@@ -10,13 +10,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from runner import cli
 from runner.ci import error_annotations, fence_tokens, step_summary
 from runner.exercise import Exercise
 from runner.sandbox import RunOutcome, RunRequest
 from runner.sandbox.fake import FakeSandbox
+
+from .fakes import Cli
 
 INJECTION = "::set-output name=result::forged\n::add-mask::x\n```\n# escaped the fence"
 
@@ -69,8 +69,9 @@ def test_grade_ci_grades_only_what_changed(course: Path, tmp_path: Path, monkeyp
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     sandbox = sandbox_for("04_sqlalchemy")
-    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: sandbox)
-    result = CliRunner().invoke(cli.main, ["ci"])
+    grade = Cli()
+    grade.use(sandbox)
+    result = grade.invoke(["ci"])
     assert result.exit_code == 1, result.output
     assert len(sandbox.requests) == 1, "only 04_sqlalchemy changed"
 
@@ -110,15 +111,16 @@ def test_fail_under_and_nothing_changed(course: Path, monkeypatch: pytest.Monkey
     monkeypatch.chdir(course)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
-    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: sandbox_for("04_sqlalchemy"))
-    assert CliRunner().invoke(cli.main, ["ci", "--fail-under", "50"]).exit_code == 0
-    assert CliRunner().invoke(cli.main, ["ci", "--fail-under", "99.9"]).exit_code == 1
-    untouched = CliRunner().invoke(cli.main, ["ci", "--base", "HEAD"])
+    grade = Cli()
+    grade.use(sandbox_for("04_sqlalchemy"))
+    assert grade.invoke(["ci", "--fail-under", "50"]).exit_code == 0
+    assert grade.invoke(["ci", "--fail-under", "99.9"]).exit_code == 1
+    untouched = grade.invoke(["ci", "--base", "HEAD"])
     assert untouched.exit_code == 0 and "nothing to grade" in untouched.output
 
 
 def test_annotation_escaping_and_fences(sqlalchemy_exercise: Exercise) -> None:
-    from tests.test_results_render import sample
+    from tests.fakes import sample
 
     result = sample(sqlalchemy_exercise)
     for line in error_annotations(result, "exercises/04_sqlalchemy"):
@@ -131,7 +133,7 @@ def test_annotation_escaping_and_fences(sqlalchemy_exercise: Exercise) -> None:
 
 def test_annotations_are_capped_per_exercise(sqlalchemy_exercise: Exercise) -> None:
     from runner.ci import MAX_ANNOTATIONS
-    from tests.test_results_render import sample
+    from tests.fakes import sample
 
     result = sample(sqlalchemy_exercise, failing=len(sqlalchemy_exercise.tests))
     assert len(result.tests) > MAX_ANNOTATIONS + 1

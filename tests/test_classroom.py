@@ -10,13 +10,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from runner import cli
-from runner.exercise import load_exercise
-from runner.sandbox import RunOutcome, RunRequest
-from runner.sandbox.fake import FakeSandbox
 from tests import classroom_reporter as reporter
+
+from .fakes import Cli, half_failing_sandbox
 
 WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "grade.yml"
 
@@ -38,27 +35,6 @@ def student_repo(tmp_path: Path, root: Path) -> Path:
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "template")
     return repo
-
-
-def half_failing_sandbox(repo: Path) -> FakeSandbox:
-    """Every other test fails (the first with a location and a message); hidden suites answered as the harness would."""
-    exercises = [load_exercise(p) for p in sorted((repo / "exercises").iterdir())]
-
-    def respond(request: RunRequest) -> RunOutcome:
-        exercise = next(e for e in exercises if set(e.suite_files()) <= set(request.suite))
-        events: list[dict[str, object]] = [{"type": "collected", "nodeids": [t.id for t in exercise.tests]}]
-        for i, test in enumerate(exercise.tests):
-            failed = i % 2 == 0
-            events.append({
-                "type": "test", "nodeid": test.id, "status": "failed" if failed else "passed",
-                "message": f"expected 3 books, got {i}" if failed else "", "duration_s": 0.01,
-                "location": {"file": exercise.files[0], "line": 7 + i} if failed else None, "output": "",
-            })  # fmt: skip
-        events += [{"type": "test", "nodeid": str(request.sentinel), "status": "failed"}, {"type": "done"}]
-        exit_record = {"type": "exit", "returncode": 0, "timed_out": False, "rejected_events": 0, "output": ""}
-        return RunOutcome(events=tuple(events), exit=exit_record, duration_s=0.2)
-
-    return FakeSandbox(respond)
 
 
 def reporter_step(workflow: str) -> tuple[str, dict[str, str]]:
@@ -95,8 +71,9 @@ def test_reporter_total_equals_ours(student_repo: Path, tmp_path: Path, monkeypa
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     sandbox = half_failing_sandbox(student_repo)
-    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: sandbox)
-    run = CliRunner().invoke(cli.main, ["ci", "--all"])
+    grade = Cli()
+    grade.use(sandbox)
+    run = grade.invoke(["ci", "--all"])
     assert run.exit_code == 1, run.output
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
 

@@ -6,41 +6,27 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from runner import cli
+from runner.errors import SandboxUnavailable
 from runner.exercise import Exercise
-from runner.sandbox import RunOutcome, RunRequest
-from runner.sandbox.fake import FakeSandbox, outcome
+from runner.sandbox import Sandbox
 
-from .conftest import working_copy
-
-
-def fake_answering(exercise: Exercise, status: str) -> FakeSandbox:
-    def respond(request: RunRequest) -> RunOutcome:
-        return outcome({**{t.id: status for t in exercise.tests}, str(request.sentinel): "failed"})
-
-    return FakeSandbox(respond)
+from .fakes import Cli, answering, working_copy
 
 
 @pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, root: Path) -> CliRunner:
+def run(monkeypatch: pytest.MonkeyPatch, root: Path) -> Cli:
     monkeypatch.chdir(root)
-    return CliRunner()
+    return Cli()
 
 
-def grade(run: CliRunner, folder: Path, tmp_path: Path) -> Result:
-    return run.invoke(cli.main, [str(folder), "--reports", str(tmp_path / "reports")])
+def grade(run: Cli, folder: Path, tmp_path: Path) -> Result:
+    return run.invoke([str(folder), "--reports", str(tmp_path / "reports")])
 
 
-def use(monkeypatch: pytest.MonkeyPatch, sandbox: FakeSandbox) -> None:
-    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: sandbox)
-
-
-def test_passing_submission_exits_0_and_writes_reports(
-    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
-) -> None:
-    use(monkeypatch, fake_answering(sqlalchemy_exercise, "passed"))
+def test_passing_submission_exits_0_and_writes_reports(run: Cli, tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
+    run.use(answering(sqlalchemy_exercise, "passed"))
     folder = working_copy(tmp_path, sqlalchemy_exercise)
     result = grade(run, folder, tmp_path)
     assert result.exit_code == 0, result.output
@@ -50,10 +36,8 @@ def test_passing_submission_exits_0_and_writes_reports(
     assert "passed" in result.output
 
 
-def test_failing_submission_exits_1_with_a_table(
-    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
-) -> None:
-    use(monkeypatch, fake_answering(sqlalchemy_exercise, "failed"))
+def test_failing_submission_exits_1_with_a_table(run: Cli, tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
+    run.use(answering(sqlalchemy_exercise, "failed"))
     folder = working_copy(tmp_path, sqlalchemy_exercise)
     result = grade(run, folder, tmp_path)
     assert result.exit_code == 1
@@ -61,11 +45,9 @@ def test_failing_submission_exits_1_with_a_table(
     assert f"0/{sqlalchemy_exercise.max_score}" in result.output
 
 
-def test_syntax_error_is_graded_error_with_its_line(
-    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
-) -> None:
-    sandbox = fake_answering(sqlalchemy_exercise, "passed")
-    use(monkeypatch, sandbox)
+def test_syntax_error_is_graded_error_with_its_line(run: Cli, tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
+    sandbox = answering(sqlalchemy_exercise, "passed")
+    run.use(sandbox)
     folder = working_copy(tmp_path, sqlalchemy_exercise, bookshop__py="def f(:\n")
     result = grade(run, folder, tmp_path)
     assert result.exit_code == 1
@@ -84,10 +66,10 @@ def test_syntax_error_is_graded_error_with_its_line(
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
-    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise,
+    run: Cli, tmp_path: Path, sqlalchemy_exercise: Exercise,
     setup: str, expected: str,
 ) -> None:  # fmt: skip
-    use(monkeypatch, fake_answering(sqlalchemy_exercise, "passed"))
+    run.use(answering(sqlalchemy_exercise, "passed"))
     folder = working_copy(tmp_path, sqlalchemy_exercise)
     if setup == "not_a_folder":
         folder = tmp_path / "nowhere"
@@ -102,62 +84,69 @@ def test_bad_input_is_one_line_and_exit_2(
     assert len(result.output.strip().splitlines()) <= 3
 
 
-def test_invalid_notebook_exits_2(
-    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, basics_exercise: Exercise
-) -> None:
-    use(monkeypatch, fake_answering(basics_exercise, "passed"))
+def test_invalid_notebook_exits_2(run: Cli, tmp_path: Path, basics_exercise: Exercise) -> None:
+    run.use(answering(basics_exercise, "passed"))
     folder = working_copy(tmp_path, basics_exercise, exercise__ipynb="{not json")
     result = grade(run, folder, tmp_path)
     assert result.exit_code == 2
     assert "not a valid notebook" in result.output
 
 
-def test_infrastructure_failure_exits_3(
-    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
+def test_an_error_keeps_its_cause_which_grade_debug_shows(
+    run: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, basics_exercise: Exercise
 ) -> None:
-    from runner.errors import SandboxUnavailable
+    from runner.errors import SubmissionError
+    from runner.submission import collect_submission
 
-    def unavailable(backend: str, image: str, prewarm: bool = False) -> FakeSandbox:
+    folder = working_copy(tmp_path, basics_exercise, exercise__ipynb="{not json")
+    with pytest.raises(SubmissionError) as raised:
+        collect_submission(folder, basics_exercise)
+    assert isinstance(raised.value.__cause__, json.JSONDecodeError), "a library caller sees why"
+    run.use(answering(basics_exercise, "passed"))
+    assert "JSONDecodeError" not in grade(run, folder, tmp_path).output
+    monkeypatch.setenv("GRADE_DEBUG", "1")
+    debug = grade(run, folder, tmp_path)
+    assert debug.exit_code == 2 and "not a valid notebook" in debug.output and "JSONDecodeError" in debug.output
+
+
+def test_infrastructure_failure_exits_3(run: Cli, tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
+    def unavailable(backend: str, image: str, prewarm: bool) -> Sandbox:
         raise SandboxUnavailable("the sandbox image grade-sandbox:latest is missing: build it with `grade sandbox build`")
 
-    monkeypatch.setattr(cli, "open_sandbox", unavailable)
+    run.use(unavailable)
     result = grade(run, working_copy(tmp_path, sqlalchemy_exercise), tmp_path)
     assert result.exit_code == 3
     assert "grade sandbox build" in result.output
 
 
-def test_report_rerenders_saved_results(
-    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
-) -> None:
-    use(monkeypatch, fake_answering(sqlalchemy_exercise, "failed"))
+def test_report_rerenders_saved_results(run: Cli, tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
+    run.use(answering(sqlalchemy_exercise, "failed"))
     grade(run, working_copy(tmp_path, sqlalchemy_exercise), tmp_path)
     saved = tmp_path / "reports" / "04_sqlalchemy" / "results.json"
     (saved.parent / "report.html").unlink()
     for fmt, name in (("html", "report.html"), ("junit", "junit.xml"), ("md", "report.md")):
-        result = run.invoke(cli.main, ["report", str(saved), "--format", fmt])
+        result = run.invoke(["report", str(saved), "--format", fmt])
         assert result.exit_code == 0, result.output
         assert (saved.parent / name).stat().st_size > 100
-    bad = run.invoke(cli.main, ["report", str(tmp_path / "nope.json")])
+    bad = run.invoke(["report", str(tmp_path / "nope.json")])
     assert bad.exit_code == 2 and "does not exist" in bad.output
 
 
-def test_list_shows_exercises_and_last_score(
-    run: CliRunner, monkeypatch: pytest.MonkeyPatch, root: Path, tmp_path: Path, sqlalchemy_exercise: Exercise
-) -> None:
-    use(monkeypatch, fake_answering(sqlalchemy_exercise, "passed"))
+def test_list_shows_exercises_and_last_score(run: Cli, root: Path, tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
+    run.use(answering(sqlalchemy_exercise, "passed"))
     reports = tmp_path / "reports"
-    run.invoke(cli.main, [str(sqlalchemy_exercise.path), "--reports", str(reports)])
-    result = run.invoke(cli.main, ["list", "--reports", str(reports)])
+    run.invoke([str(sqlalchemy_exercise.path), "--reports", str(reports)])
+    result = run.invoke(["list", "--reports", str(reports)])
     assert result.exit_code == 0
     assert "01_python_basics" in result.output and "04_sqlalchemy" in result.output
     assert f"{sqlalchemy_exercise.max_score}/{sqlalchemy_exercise.max_score}" in result.output
 
 
 def test_verify_with_a_sandbox_that_passes_everything_fails_the_check(
-    run: CliRunner, monkeypatch: pytest.MonkeyPatch, root: Path, sqlalchemy_exercise: Exercise
+    run: Cli, root: Path, sqlalchemy_exercise: Exercise
 ) -> None:
-    use(monkeypatch, fake_answering(sqlalchemy_exercise, "passed"))
-    result = run.invoke(cli.main, ["verify", "04_sqlalchemy"])
+    run.use(answering(sqlalchemy_exercise, "passed"))
+    result = run.invoke(["verify", "04_sqlalchemy"])
     assert result.exit_code == 1, "a starter or mutant at 100 % must fail verify"
     assert "FAIL" in result.output
     # Not a terminal (a CI log): a line per check as it finishes, not only the table at the end.

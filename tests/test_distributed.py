@@ -43,7 +43,7 @@ from runner.exercise import Exercise
 from runner.grading import sentinel_test
 from runner.sandbox import RunOutcome, RunRequest
 from runner.sandbox.fake import FakeSandbox, outcome
-from tests.test_batch import answering
+from tests.fakes import answering, says_pass
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADE = str(Path(sys.executable).with_name("grade"))
@@ -181,13 +181,14 @@ def test_workers_must_agree_on_version_and_image() -> None:
 
 
 # redis-py 8 deprecates the setex that Celery's result backend calls: library noise, not ours.
+@pytest.mark.harness
 @pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
 def test_a_batch_through_an_in_process_worker_with_a_fake_sandbox(
     tmp_path: Path, redis_server: RedisServer, sqlalchemy_exercise: Exercise
 ) -> None:
     from celery.contrib.testing.worker import start_worker
 
-    fake = answering(sqlalchemy_exercise)
+    fake = answering(sqlalchemy_exercise, says_pass)
     app = make_app(redis_server.url)
     identity = {"version": __version__, "image_id": fake.image_id(), "concurrency": 2, "visibility_timeout_s": 10}
     serve(app, redis_server.url, "inproc@test", lambda: fake, identity)

@@ -14,7 +14,7 @@ from runner.exercise import Exercise
 from runner.grading import grade_folder
 from runner.sandbox.probe import probe
 
-from .conftest import working_copy
+from .fakes import working_copy
 from .harness_cases import GOOD, MODULE_CASES, demo_exercise, module_submission, notebook_submission
 
 pytestmark = pytest.mark.docker

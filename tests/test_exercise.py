@@ -7,6 +7,8 @@ import pytest
 from runner.errors import ExerciseError
 from runner.exercise import Exercise, all_exercises, exercise_path, load_exercise
 
+from .fakes import write_exercise
+
 
 def test_sqlalchemy_manifest_reads_points_and_hints(sqlalchemy_exercise: Exercise) -> None:
     assert sqlalchemy_exercise.kind == "module"
@@ -51,13 +53,8 @@ def test_suite_hash_changes_with_the_suite(tmp_path: Path) -> None:
 
 
 def make_exercise(tmp_path: Path, body: str, toml: str = 'kind = "module"\nfiles = ["m.py"]\n') -> tuple[Path, Path]:
-    exercise = tmp_path / "exercises" / "99_demo"
-    grader = tmp_path / "graders" / "99_demo"
-    exercise.mkdir(parents=True)
-    (grader / "tests").mkdir(parents=True)
-    (exercise / "exercise.toml").write_text(toml)
-    (grader / "tests" / "test_x.py").write_text("import pytest\n" + body)
-    return exercise, grader
+    exercise = write_exercise(tmp_path, "99_demo", toml, {"grader/tests/test_x.py": "import pytest\n" + body})
+    return exercise, tmp_path / "graders" / "99_demo"
 
 
 def test_not_an_exercise(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from runner import cli
 from runner.exercise import Exercise
 from runner.exercism import OUTPUT_LIMIT, TRUNCATED, limited_output, readme_tasks, task_ids
 from runner.render import render_exercism, write_reports
-from tests.test_results_render import sample
+from tests.fakes import sample
 
 
 def test_output_is_cut_with_the_notice() -> None:

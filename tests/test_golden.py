@@ -114,6 +114,9 @@ class ScriptedSandbox:
     def python_version(self) -> str | None:
         return "3.11.2"
 
+    def close(self) -> None:
+        return None
+
     def run(self, request: RunRequest) -> RunOutcome:
         statuses = {**self.statuses, **({request.sentinel: "failed"} if request.sentinel else {})}
         events: list[dict[str, Any]] = [*self.cells, {"type": "collected", "nodeids": list(statuses)}]

@@ -21,7 +21,8 @@ from runner import cli
 from runner.errors import SubmissionError
 from runner.exercise import Exercise, load_exercise
 from runner.gradescope import VISIBILITIES, gather, results_json
-from tests.test_results_render import sample
+from runner.sandbox import DEFAULT_IMAGE
+from tests.fakes import sample
 
 
 def export(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> zipfile.ZipFile:
@@ -83,7 +84,7 @@ def test_run_autograder_on_gradescope_folders(
     script = "ln -s /opt/venv /autograder/venv && cd /autograder && ./run_autograder > results/stdout 2>&1"
     done = subprocess.run(
         ["docker", "run", "--rm", "-u", "0", "--network", "none", "-v", f"{autograder}:/autograder",
-         "grade-sandbox:latest", "bash", "-c", script],
+         DEFAULT_IMAGE, "bash", "-c", script],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     stdout = (autograder / "results" / "stdout").read_text() if (autograder / "results" / "stdout").is_file() else ""

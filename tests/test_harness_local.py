@@ -11,7 +11,10 @@ from runner.grading import grade_folder
 from runner.mutants import write_mutant
 from runner.sandbox.local import LocalSandbox
 
+from .fakes import write_exercise
 from .harness_cases import MODULE_CASES, demo_exercise, module_submission, notebook_submission
+
+pytestmark = pytest.mark.harness
 
 
 @pytest.mark.parametrize("case", sorted(MODULE_CASES))
@@ -79,15 +82,10 @@ def test_reference_solution_scores_full_marks_locally(root: Path, tmp_path: Path
 def test_tests_kind_counts_caught_mutants(tmp_path: Path) -> None:
     from runner.exercise import load_exercise as load
 
-    course = tmp_path / "course"
-    exercise = course / "exercises" / "98_tests"
-    grader = course / "graders" / "98_tests"
-    exercise.mkdir(parents=True)
-    (exercise / "exercise.toml").write_text(
-        'kind = "tests"\nfiles = ["test_calc.py"]\nmodule = "calc"\n[limits]\ntest_timeout_s = 5\n'
-    )
-    (grader / "reference").mkdir(parents=True)
-    (grader / "reference" / "calc.py").write_text("def double(x):\n    return 2 * x\n")
+    config = 'kind = "tests"\nfiles = ["test_calc.py"]\nmodule = "calc"\n[limits]\ntest_timeout_s = 5\n'
+    files = {"grader/reference/calc.py": "def double(x):\n    return 2 * x\n"}
+    exercise = write_exercise(tmp_path / "course", "98_tests", config, files)
+    grader = tmp_path / "course" / "graders" / "98_tests"
     reference = {"calc.py": (grader / "reference" / "calc.py").read_bytes()}
     for name, body, about in [("plus", "x + 2", "adds two"), ("square", "x * x", "squares"), ("loop", "double(x)", "never ends")]:
         edited = {"calc.py": f"def double(x):\n    return {body}\n".encode()}

@@ -8,11 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from runner import cli
 from runner.exercise import GRADERS_ENV
-from tests.test_classroom import half_failing_sandbox
+
+from .fakes import Cli, half_failing_sandbox
 
 
 def git(repo: Path, *args: str) -> None:
@@ -32,7 +31,7 @@ def two_repos(tmp_path: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> tu
             shutil.copytree(root / part / name, course / part / name)
     shutil.copytree(root / ".github", course / ".github")
     monkeypatch.chdir(course)
-    made = CliRunner().invoke(cli.main, ["export", "template", str(tmp_path / "student")])
+    made = Cli().invoke(["export", "template", str(tmp_path / "student")])
     assert made.exit_code == 0, made.output
     student = tmp_path / "student"
     git(student, "init", "-q", "-b", "main")
@@ -55,29 +54,30 @@ def test_grade_finds_graders_elsewhere(two_repos: tuple[Path, Path], monkeypatch
     monkeypatch.chdir(student)
     monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    missing = CliRunner().invoke(cli.main, ["ci", "--all"])
+    missing = Cli().invoke(["ci", "--all"])
     assert missing.exit_code == 2 and "graders/" in missing.output
 
     sandbox = half_failing_sandbox(student.parent / "course")
-    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: sandbox)
-    with_option = CliRunner().invoke(cli.main, ["--graders", str(graders), "ci", "--all"])
+    grade = Cli()
+    grade.use(sandbox)
+    with_option = grade.invoke(["--graders", str(graders), "ci", "--all"])
     assert with_option.exit_code == 1, with_option.output
     assert len(sandbox.requests) == 2 and (student / "reports" / "04_sqlalchemy" / "results.json").is_file()
     monkeypatch.delenv(GRADERS_ENV)  # --graders set it for child processes; start again from the variable
 
     monkeypatch.setenv(GRADERS_ENV, str(graders))
-    with_env = CliRunner().invoke(cli.main, ["ci", "--all"])
+    with_env = grade.invoke(["ci", "--all"])
     assert with_env.exit_code == 1 and len(sandbox.requests) == 4, with_env.output
 
     monkeypatch.setenv(GRADERS_ENV, str(student / "nowhere"))
-    wrong = CliRunner().invoke(cli.main, ["ci", "--all"])
+    wrong = grade.invoke(["ci", "--all"])
     assert wrong.exit_code == 2 and GRADERS_ENV in wrong.output
 
 
 def test_template_refuses_the_course_folder(two_repos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     _, graders = two_repos
     monkeypatch.chdir(graders.parent)
-    inside = CliRunner().invoke(cli.main, ["export", "template", "student-template"])
+    inside = Cli().invoke(["export", "template", "student-template"])
     assert inside.exit_code == 2 and "inside the course repository" in inside.output
 
 
@@ -85,6 +85,7 @@ def test_graders_option_before_an_exercise_folder(two_repos: tuple[Path, Path], 
     student, graders = two_repos
     monkeypatch.chdir(student)
     sandbox = half_failing_sandbox(student.parent / "course")
-    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: sandbox)
-    run = CliRunner().invoke(cli.main, ["--graders", str(graders), "exercises/04_sqlalchemy"])
+    grade = Cli()
+    grade.use(sandbox)
+    run = grade.invoke(["--graders", str(graders), "exercises/04_sqlalchemy"])
     assert run.exit_code == 1 and len(sandbox.requests) == 1, run.output

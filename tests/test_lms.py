@@ -8,23 +8,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from runner import cli
 from runner.exercise import Exercise
 from runner.lms import CANVAS_HEADER, POINTS_POSSIBLE, identity, results_jsonl, write_batch
 from runner.results import SubmissionResult
-from tests.test_results_render import sample
+from tests.fakes import Cli, sample
 
 
 @pytest.fixture
-def batch(sqlalchemy_exercise: Exercise, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[SubmissionResult]]:
-    """A batch written by ``grade batch``'s writer: a Canvas-named student, a folder-named one, a formula."""
-
-    def no_sandbox(*args: object, **kwargs: object) -> None:
-        raise AssertionError("re-rendering must not open a sandbox")
-
-    monkeypatch.setattr(cli, "open_sandbox", no_sandbox)
+def batch(sqlalchemy_exercise: Exercise, tmp_path: Path) -> tuple[Path, list[SubmissionResult]]:
+    """A batch written by ``grade batch``'s writer: a Canvas-named student, a folder-named one, a formula.
+    Re-rendering it runs no code: :class:`~tests.fakes.Cli` opens no sandbox unless told to."""
     results = [
         replace(sample(sqlalchemy_exercise, failing=0), submission="doe_123"),
         replace(sample(sqlalchemy_exercise, failing=3), submission="alice"),
@@ -36,7 +30,7 @@ def batch(sqlalchemy_exercise: Exercise, tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def report(path: Path, *args: str) -> str:
-    run = CliRunner().invoke(cli.main, ["report", str(path), *args])
+    run = Cli().invoke(["report", str(path), *args])
     assert run.exit_code == 0, run.output
     return run.output
 
@@ -91,9 +85,9 @@ def test_bad_inputs_are_usage_errors(batch: tuple[Path, list[SubmissionResult]])
     out, results = batch
     broken = out / "broken.jsonl"
     broken.write_text(results_jsonl(results[:1]) + "{not json\n")
-    run = CliRunner().invoke(cli.main, ["report", str(broken), "--format", "canvas"])
+    run = Cli().invoke(["report", str(broken), "--format", "canvas"])
     assert run.exit_code == 2 and "broken.jsonl:2" in run.output
-    run = CliRunner().invoke(cli.main, ["report", str(out / "results.jsonl"), "--format", "html"])
+    run = Cli().invoke(["report", str(out / "results.jsonl"), "--format", "html"])
     assert run.exit_code == 2 and "--format gradebook" in run.output
 
 

@@ -31,6 +31,7 @@ def mutation() -> Any:
     return module
 
 
+@pytest.mark.harness
 def test_each_variant_differs_in_form_and_passes_the_solution(mutation: Any, tmp_path: Path) -> None:
     reference = {"cart.py": (GRADER / "reference" / "cart.py").read_bytes()}
     targets = mutation.gate_targets(reference)

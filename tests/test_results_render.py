@@ -9,21 +9,10 @@ import pytest
 
 from runner.errors import UsageError
 from runner.exercise import Exercise
-from runner.grading import grade_submission
 from runner.render import render_html, render_junit, render_markdown, write_reports
 from runner.results import SubmissionResult, load_results
-from runner.sandbox.fake import FakeSandbox
-from runner.submission import collect_submission
 
-
-def sample(exercise: Exercise, failing: int = 2) -> SubmissionResult:
-    statuses = {t.id: ("failed" if i < failing else "passed") for i, t in enumerate(exercise.tests)}
-    cell = {"type": "cell", "index": 4, "status": "error", "error": "ZeroDivisionError: division by zero", "line": 2}
-    sandbox = FakeSandbox.with_outcomes(statuses, cells=(cell,) if exercise.kind == "notebook" else ())
-    submission = collect_submission(exercise.path, exercise)
-    result = grade_submission(exercise, submission, sandbox)
-    assert result.status == ("failed" if failing else "passed"), result.message
-    return result
+from .fakes import sample, write_exercise
 
 
 def test_json_round_trip(sqlalchemy_exercise: Exercise, tmp_path: Path) -> None:
@@ -168,12 +157,22 @@ def test_hidden_tests_stay_hidden_in_lms_exports(sqlalchemy_exercise: Exercise) 
 def test_hidden_flag_comes_from_the_points_marker(tmp_path: Path) -> None:
     from runner.exercise import load_exercise
 
-    exercise = tmp_path / "exercises" / "97_hidden"
-    (tmp_path / "graders" / "97_hidden" / "tests").mkdir(parents=True)
-    exercise.mkdir(parents=True)
-    (exercise / "exercise.toml").write_text('files = ["m.py"]\n')
-    (tmp_path / "graders" / "97_hidden" / "tests" / "test_m.py").write_text(
+    suite = (
         "import pytest\n@pytest.mark.points(1, hint='h', hidden=True)\ndef test_a(student):\n    pass\n"
         "@pytest.mark.points(1)\ndef test_b(student):\n    pass\n"
     )
+    exercise = write_exercise(tmp_path, "97_hidden", 'files = ["m.py"]\n', {"grader/tests/test_m.py": suite})
     assert [t.hidden for t in load_exercise(exercise).tests] == [True, False]
+
+
+def test_every_status_has_one_tone_that_the_report_and_the_terminal_use(sqlalchemy_exercise: Exercise) -> None:
+    from runner.cli import TONE_STYLES, style
+    from runner.render import STATUS_TONES
+    from runner.results import CELL_STATUSES, SUBMISSION_STATUSES, TEST_STATUSES
+
+    for status in {*SUBMISSION_STATUSES, *TEST_STATUSES, *CELL_STATUSES}:
+        assert STATUS_TONES[status] in TONE_STYLES, status
+    page = render_html(sample(sqlalchemy_exercise, failing=2))
+    assert 'class="pill tone-good"' in page and 'class="pill tone-bad"' in page
+    assert ".tone-good {" in page and ".tone-bad {" in page and ".tone-warn {" in page
+    assert style("failed") == "red" and style("timeout") == "yellow"

@@ -11,6 +11,8 @@ from runner.grading import VerifyRow, verify_exercise
 from runner.rules import RuleProblem, check_rules, main, normative_sentences, split_prose
 from runner.sandbox.fake import FakeSandbox
 
+from .fakes import write_exercise
+
 README = """\
 # 99 · Demo
 
@@ -77,16 +79,11 @@ reason = "a promise about the grader"
 
 
 def course(tmp_path: Path, rules: str | None) -> Path:
-    exercise = tmp_path / "exercises" / "99_demo"
-    grader = tmp_path / "graders" / "99_demo"
-    exercise.mkdir(parents=True)
-    (grader / "tests").mkdir(parents=True)
-    (grader / "mutants" / "accepts_negative").mkdir(parents=True)
-    (exercise / "exercise.toml").write_text('kind = "module"\nfiles = ["m.py"]\n')
-    (exercise / "README.md").write_text(README)
-    (grader / "tests" / "test_demo.py").write_text(SUITE)
+    files = {"exercise/README.md": README, "grader/tests/test_demo.py": SUITE}
     if rules is not None:
-        (grader / "rules.toml").write_text(rules)
+        files["grader/rules.toml"] = rules
+    exercise = write_exercise(tmp_path, "99_demo", 'kind = "module"\nfiles = ["m.py"]\n', files)
+    (tmp_path / "graders" / "99_demo" / "mutants" / "accepts_negative").mkdir(parents=True)
     return exercise
 
 

@@ -9,7 +9,7 @@ from runner.errors import SubmissionError
 from runner.exercise import Exercise
 from runner.submission import collect_submission
 
-from .conftest import working_copy
+from .fakes import working_copy
 
 
 def test_only_declared_files_are_taken(tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:

@@ -14,7 +14,8 @@ from runner.exercise import Exercise
 from runner.sandbox import RunOutcome, RunRequest
 from runner.sandbox.fake import FakeSandbox, outcome
 from runner.watch import WatchRun, file_changes, graded_changes, watch
-from tests.conftest import working_copy
+
+from .fakes import working_copy
 
 
 def passing(exercise: Exercise) -> FakeSandbox:

@@ -22,6 +22,12 @@ from typing import Any, Protocol
 
 from ..exercise import DEFAULT_BOUNDARY, Boundary, Limits
 from ..harness import HARNESS_DIR, MUTATION, PLUGIN, WORKER
+from ..untrusted import DIAGNOSTIC_CHARS
+
+#: The image every submission runs in (``grade sandbox build`` makes it; ``--image`` overrides it).
+DEFAULT_IMAGE = "grade-sandbox:latest"
+#: Seconds the host waits past the supervisor's own wall time before it kills the run (every backend).
+HOST_GRACE_S = 15.0
 
 #: The worker's files, written by the supervisor before the job arrives (``remote.py``,
 #: ``boundary.py`` and ``student.py`` serve ``boundary = "process"``: see runner/harness/remote.py;
@@ -146,10 +152,13 @@ class Sandbox(Protocol):
     def run(self, request: RunRequest) -> RunOutcome:
         """Run one submission; a grader-side failure raises :class:`~runner.errors.InfraError`."""
 
+    def close(self) -> None:
+        """Stop whatever runs now and refuse new runs; a sandbox that holds nothing does nothing."""
+
 
 class PerThread:
     """One sandbox per thread, made by ``factory`` on the thread's first use (a batch's or a
-    worker's pool); :meth:`close` stops every one of them that can be closed."""
+    worker's pool); :meth:`close` closes every one of them."""
 
     def __init__(self, factory: Callable[[], Sandbox]) -> None:
         self.factory = factory
@@ -168,9 +177,13 @@ class PerThread:
         with self.lock:
             made = list(self.made)
         for box in made:
-            close = getattr(box, "close", None)
-            if close is not None:
-                close()
+            box.close()
+
+
+def diagnostics_tail(stderr: bytes | str) -> str:
+    """The end of what a run wrote on stderr, where its last words are: :data:`DIAGNOSTIC_CHARS` at most."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    return text[-DIAGNOSTIC_CHARS:]
 
 
 def parse_supervisor_output(data: bytes) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:

@@ -12,17 +12,14 @@ from typing import Any
 from ..errors import SandboxFailed, SandboxUnavailable
 from ..exercise import Boundary, Limits
 from ..harness import SUPERVISOR
-from . import STUDENT_UID, RunOutcome, RunRequest, parse_supervisor_output
+from . import DEFAULT_IMAGE, HOST_GRACE_S, STUDENT_UID, RunOutcome, RunRequest, diagnostics_tail, parse_supervisor_output
 
-DEFAULT_IMAGE = "grade-sandbox:latest"
 SANDBOX_PYTHON = "/opt/venv/bin/python"
 #: The container's own writable folders besides /work: nothing else uses them, so the worker may
 #: empty them between the runs of one job (16_testing: no run may leave state for the next).
 SCRATCH = ("/tmp", "/dev/shm", "/dev/mqueue")
 #: How many times a container's removal is tried before it is left to `sweep_exited`.
 REMOVE_ATTEMPTS = 3
-#: Seconds the host waits past the supervisor's own wall time before killing the container.
-GRACE_S = 15.0
 LABEL = "org.backend-roadmap.grade"
 #: Set by `grade sandbox build` (runner/sandbox/image.py) to the image's Python version.
 PYTHON_LABEL = "org.backend-roadmap.grade.python"
@@ -40,7 +37,7 @@ def connect() -> Any:
         reason = str(exc).splitlines()[0][:200]
         raise SandboxUnavailable(
             f"cannot reach the Docker engine ({reason}); start it, or grade without isolation: --backend local"
-        ) from None
+        ) from exc
     return client
 
 
@@ -61,8 +58,8 @@ class DockerSandbox:
         self.closed = False
         try:
             found = self.client.images.get(image)
-        except ImageNotFound:
-            raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`") from None
+        except ImageNotFound as exc:
+            raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`") from exc
         self._image_id: str = found.id
         self._python: str | None = (found.labels or {}).get(PYTHON_LABEL)
         sweep_exited(self.client)
@@ -162,7 +159,7 @@ class DockerSandbox:
                 self.warm = (*self.launch(*shape), shape)
             host_timed_out = False
             try:
-                api.wait(container_id, timeout=request.limits.submission_timeout_s + GRACE_S)
+                api.wait(container_id, timeout=request.limits.submission_timeout_s + HOST_GRACE_S)
             except (ReadTimeout, RequestsConnectionError):
                 host_timed_out = True
                 api.kill(container_id)
@@ -172,7 +169,7 @@ class DockerSandbox:
             stderr = api.logs(container_id, stdout=False, stderr=True, tail=20)
         except (DockerException, RequestException, OSError) as exc:
             reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-            raise SandboxFailed(f"the Docker engine failed while grading: {reason}") from None
+            raise SandboxFailed(f"the Docker engine failed while grading: {reason}") from exc
         finally:
             if container_id is not None:
                 self.discard(container_id)
@@ -183,7 +180,7 @@ class DockerSandbox:
             duration_s=time.monotonic() - started,
             oom_killed=bool(state.get("OOMKilled")),
             host_timed_out=host_timed_out,
-            diagnostics=stderr.decode("utf-8", "replace")[-2000:],
+            diagnostics=diagnostics_tail(stderr),
             extra={"container_exit": state.get("ExitCode")},
         )
 

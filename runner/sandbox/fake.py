@@ -17,6 +17,7 @@ class FakeSandbox:
     def __init__(self, respond: Callable[[RunRequest], RunOutcome]) -> None:
         self.respond = respond
         self.requests: list[RunRequest] = []
+        self.closes = 0
 
     def image_id(self) -> str | None:
         return "sha256:fake"
@@ -27,6 +28,10 @@ class FakeSandbox:
     def run(self, request: RunRequest) -> RunOutcome:
         self.requests.append(request)
         return self.respond(request)
+
+    def close(self) -> None:
+        """Counted (``closes``), so a test sees that a flow closed what it opened; runs go on."""
+        self.closes += 1
 
     @classmethod
     def with_outcomes(cls, statuses: Mapping[str, str], **exit_fields: Any) -> FakeSandbox:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SandboxFailed, UsageError
-from .docker import DEFAULT_IMAGE, PYTHON_LABEL, SANDBOX_PYTHON, connect
+from . import DEFAULT_IMAGE
+from .docker import PYTHON_LABEL, SANDBOX_PYTHON, connect
 
 #: Debian 12's own image; offline, setup.sh makes the same system with debootstrap.
 DEFAULT_BASE = "debian:bookworm-slim"

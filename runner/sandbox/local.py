@@ -11,7 +11,7 @@ import time
 from ..errors import SandboxFailed
 from ..extras import require
 from ..harness import SUPERVISOR
-from . import RunOutcome, RunRequest, parse_supervisor_output
+from . import HOST_GRACE_S, RunOutcome, RunRequest, diagnostics_tail, parse_supervisor_output
 
 WARNING = (
     "the local backend does not isolate: the submission runs as you, with your files and network; "
@@ -30,6 +30,9 @@ class LocalSandbox:
 
     def python_version(self) -> str | None:
         return platform.python_version()
+
+    def close(self) -> None:
+        """Nothing to stop: each run's subprocess ends with its run."""
 
     def run(self, request: RunRequest) -> RunOutcome:
         if request.kind == "notebook":
@@ -50,14 +53,14 @@ class LocalSandbox:
                     [sys.executable, "-I", "-B", str(SUPERVISOR), config],
                     input=request.job_tar(),
                     capture_output=True,
-                    timeout=limits.submission_timeout_s + 15,
+                    timeout=limits.submission_timeout_s + HOST_GRACE_S,
                     env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
                 )
             except subprocess.TimeoutExpired as exc:
                 stdout, host_timed_out = exc.stdout or b"", True
                 stderr = exc.stderr or b""
             except OSError as exc:
-                raise SandboxFailed(f"cannot start the local harness: {exc}") from None
+                raise SandboxFailed(f"cannot start the local harness: {exc}") from exc
             else:
                 stdout, stderr, host_timed_out = done.stdout, done.stderr, False
         events, exit_record = parse_supervisor_output(stdout)
@@ -66,5 +69,5 @@ class LocalSandbox:
             exit=exit_record,
             duration_s=time.monotonic() - started,
             host_timed_out=host_timed_out,
-            diagnostics=stderr.decode("utf-8", "replace")[-2000:],
+            diagnostics=diagnostics_tail(stderr),
         )

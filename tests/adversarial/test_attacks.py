@@ -319,6 +319,9 @@ def test_engine_that_dies_mid_batch_loses_nothing(tmp_path: Path, docker_sandbox
                 raise SandboxFailed("the Docker engine failed while grading: connection refused")
             return self.real.run(request)
 
+        def close(self) -> None:
+            self.real.close()
+
     exercise = demo_exercise(tmp_path)
     folder = tmp_path / "subs"
     folder.mkdir()

@@ -26,8 +26,8 @@ from runner.lms import write_batch
 from runner.render import render_junit_suites, write_reports
 from runner.sandbox.docker import DockerSandbox
 
+from ..fakes import strict_json, tags_of
 from ..harness_cases import GOOD, demo_exercise, module_submission, notebook_submission
-from ..test_untrusted import strict_json, tags_of
 
 pytestmark = pytest.mark.docker
 
