@@ -114,6 +114,7 @@ def test_hostile_text_is_clean_after_the_trust_boundary(sqlalchemy_exercise: Exe
     result.to_json().encode("utf-8")  # no lone surrogate survives
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(text=hostile, number=numbers)
 def test_every_renderer_survives_hostile_text(
@@ -200,6 +201,7 @@ def raw_result(exercise: Exercise, text: str) -> SubmissionResult:
     return replace(plain, submission=text, message=text, output=text, flags=(text,), tests=tests, cells=cells)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(text=hostile)
 def test_each_output_escapes_its_own_syntax(sqlalchemy_exercise: Exercise, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
