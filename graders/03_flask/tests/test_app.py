@@ -160,6 +160,19 @@ def test_create_rejects_a_body_that_is_not_an_object(client: Client) -> None:
     assert_error(client.post("/todos"), "POST /todos with no body at all", 400)
 
 
+@pytest.mark.points(1, hint='A 400 for a body that is not a JSON object names no field: leave "field" out, or set it to null.')
+def test_a_body_that_is_not_an_object_names_no_field(client: Client) -> None:
+    path = f"/todos/{add(client, title='A')['id']}"
+    answers = [
+        ("POST /todos with malformed JSON", client.post("/todos", data="{not json", content_type="application/json")),
+        ("POST /todos with a JSON list", client.post("/todos", json=["Buy milk"])),
+        (f"PUT {path} with no body at all", client.put(path)),
+    ]
+    for what, response in answers:
+        body = assert_error(response, what, 400)
+        assert body.get("field") is None, f'{what} should answer 400 with no "field" (left out, or null), got {body!r}'
+
+
 # --- GET /todos/<id> -----------------------------------------------------------------------
 
 
