@@ -1,9 +1,15 @@
-"""Fixtures for the 11_pyramid hidden suite: the student's WSGI app behind WebTest.
+"""Fixtures for the 11_pyramid hidden suite: the student's WSGI app behind WebTest, across the
+process boundary.
 
-`api` wraps `webtest.TestApp(student.make_app())` so that every request returns a `Reply`,
-whatever its status, and an exception escaping the app (a view that crashed) fails the test
-with one readable line instead of a traceback through WebTest. The `student` fixture (the
-imported submission) comes from the grader; nothing here imports it.
+The student's app cannot cross into the grader's process, so it lives beside their code:
+`WEBTEST` (run there through the `student_helper` fixture) wraps `webtest.TestApp(app)` and
+answers each request with plain data (status, headers, body bytes). `api` turns each answer into
+a `Reply`, whatever its status, and an exception escaping the app (a view that crashed) fails the
+test with one readable line. The `student` fixture (the submission, a remote module) comes from
+the grader; nothing here imports it.
+
+Trust rule: `WEBTEST` runs in the student's process and they could read or change it, so it holds
+no expected value and decides nothing; it only reports what the app answered.
 
 PYTEST_DONT_REWRITE: a failed assertion here shows the student its message alone.
 """
@@ -11,12 +17,33 @@ PYTEST_DONT_REWRITE: a failed assertion here shows the student its message alone
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+#: Runs beside the student's code (the `student_helper` fixture). Nothing secret: a student could read it.
+WEBTEST = """
 import webtest
+
+def describe(app):
+    return {"callable": callable(app), "type": type(app).__name__}
+
+class Api:
+    def __init__(self, app):
+        self.app = webtest.TestApp(app)
+
+    def request(self, method, path, body=None):
+        options = {"method": method, "expect_errors": True}
+        if body is not None:
+            options["body"] = body
+            options["content_type"] = "application/json"
+        response = self.app.request(path, **options)
+        headers = [[str(name), str(value)] for name, value in response.headerlist]
+        return {"status": int(response.status_int), "headers": headers, "body": bytes(response.body)}
+"""
 
 
 @dataclass
@@ -64,29 +91,24 @@ class Reply:
 
 
 class Api:
-    """The student's app behind WebTest; every method returns a Reply."""
+    """The student's app behind WebTest in their process; every method returns a Reply."""
 
-    def __init__(self, app: webtest.TestApp) -> None:
-        self.app = app
+    def __init__(self, remote: Any) -> None:
+        self.remote = remote
 
     def request(self, method: str, path: str, body: bytes | None = None, json_body: Any = None) -> Reply:
         asked = f"{method} {path}"
         if json_body is not None:
             body = json.dumps(json_body).encode()
-        kwargs: dict[str, Any] = {"method": method, "expect_errors": True}
-        if body is not None:
-            kwargs["body"] = body
-            kwargs["content_type"] = "application/json"
         try:
-            response = self.app.request(path, **kwargs)
+            answer = self.remote.request(method, path, body)
         except Exception as exc:
             pytest.fail(
                 f"{asked}{' with body ' + repr(body[:200]) if body is not None else ''} made the app raise "
                 f"{type(exc).__name__}: {str(exc)[:300]} (it should answer, not crash)",
                 pytrace=False,
             )
-        headers = {name.lower(): value for name, value in response.headerlist}
-        return Reply(asked, response.status_int, headers, response.body)
+        return reply_of(answer, asked)
 
     def get(self, path: str) -> Reply:
         return self.request("GET", path)
@@ -110,17 +132,47 @@ class Api:
         return created
 
 
-def make_api(student: ModuleType) -> Api:
-    """A new `student.make_app()` behind WebTest."""
-    try:
-        app = student.make_app()
-    except Exception as exc:
-        pytest.fail(f"make_app() raised {type(exc).__name__}: {exc}", pytrace=False)
-    assert callable(app), f"make_app() should return a WSGI application (a callable), got {type(app).__name__}"
-    return Api(webtest.TestApp(app))
+def reply_of(data: object, asked: str) -> Reply:
+    """A Reply from what the helper sent; a readable failure when it is not the expected shape."""
+    if not isinstance(data, dict):
+        pytest.fail(f"{asked}: WebTest in your code's process gave no answer", pytrace=False)
+    status, pairs, body = data.get("status"), data.get("headers"), data.get("body")
+    if type(status) is not int or not isinstance(pairs, list) or not isinstance(body, bytes):
+        pytest.fail(f"{asked}: WebTest in your code's process gave a malformed answer", pytrace=False)
+    headers: dict[str, str] = {}
+    for pair in pairs:
+        if isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair):
+            headers[pair[0].lower()] = pair[1]
+    return Reply(asked, status, headers, body)
+
+
+MakeApi = Callable[[], Api]
 
 
 @pytest.fixture
-def api(student: ModuleType) -> Api:
+def make_api(student: ModuleType, student_helper: Callable[..., Any]) -> MakeApi:
+    """Makes a new `student.make_app()` behind WebTest (in the student's process)."""
+    helper = student_helper(WEBTEST, "webtest_api")
+
+    def make() -> Api:
+        try:
+            app = student.make_app()
+        except Exception as exc:
+            pytest.fail(f"make_app() raised {type(exc).__name__}: {exc}", pytrace=False)
+        kind = helper.describe(app)
+        if not (isinstance(kind, dict) and kind.get("callable") is True):
+            got = kind.get("type") if isinstance(kind, dict) else None
+            pytest.fail(
+                f"make_app() should return a WSGI application (a callable), got {got if isinstance(got, str) else 'something else'}",
+                pytrace=False,
+            )
+        return Api(helper.Api(app))
+
+    return make
+
+
+@pytest.fixture
+def api(make_api: MakeApi) -> Api:
     """The student's app, new and empty."""
-    return make_api(student)
+    return make_api()
+

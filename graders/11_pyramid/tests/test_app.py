@@ -1,7 +1,8 @@
 """Hidden suite for 11_pyramid: a bookmarks API built with pyramid.config.Configurator.
 
-Every test gets a new `student.make_app()` behind WebTest through the `api` fixture (conftest.py)
-and checks status codes, JSON bodies and headers.
+Graded across the process boundary: every test gets a new `student.make_app()` behind WebTest in
+the student's process through the `api` fixture (conftest.py); the answers cross as plain data
+and the tests check status codes, JSON bodies and headers here.
 
 PYTEST_DONT_REWRITE: a failed assertion shows the student its message alone, without pytest's
 explanation of the compared values.
@@ -11,11 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import Api, make_api
+from conftest import Api, MakeApi
 
 PYTHON_DOCS = "https://docs.python.org/3/"
 PYRAMID_DOCS = "https://docs.pylonsproject.org/projects/pyramid/"
@@ -86,10 +86,10 @@ def test_an_id_that_is_not_a_number_is_not_found(api: Api) -> None:
 
 
 @pytest.mark.points(1, hint="Keep the bookmarks on the registry of the Configurator make_app() creates, not in a module global.")
-def test_each_app_has_its_own_store(student: ModuleType) -> None:
-    first = make_api(student)
+def test_each_app_has_its_own_store(make_api: MakeApi) -> None:
+    first = make_api()
     first.add(PYTHON_DOCS, "Python docs")
-    second = make_api(student)
+    second = make_api()
     got = second.get("/bookmarks").expect(200)
     assert got == {"bookmarks": []}, f"a second make_app() should start with no bookmarks, got {got!r}"
     created = second.add(PYTHON_DOCS, "Python docs again")
