@@ -394,6 +394,25 @@ def test_order_value_chains_a_retried_fetch(student: Any, driver: Any, app: Any,
 
 
 @pytest.mark.points(
+    1,
+    hint="order_value(symbol, quantity, failures=0): failures defaults to 0, so without it the chain's "
+    "fetch_price succeeds on its first attempt, with no retry.",
+)
+def test_order_value_does_not_retry_by_default(student: Any, driver: Any, app: Any, events: Any) -> None:
+    sig = signature_of(driver, student.order_value, ["GLOBEX", 3], "order_value('GLOBEX', 3)")
+    result = run(driver, sig, "order_value('GLOBEX', 3)")
+    got = wait_for(driver, result, "order_value('GLOBEX', 3).apply_async()")
+    assert got == 120.0, f"order_value('GLOBEX', 3) should be 40.0 * 3 = 120.0, got {got!r}"
+    root = root_id(result)
+    settle(lambda: len(events.retries_in(root)) > 0, timeout_s=0.5)  # a retry would have been seen by now
+    retried = len(events.retries_in(root))
+    assert retried == 0, (
+        f"order_value('GLOBEX', 3) leaves failures at its default, 0: its fetch_price should not be retried, "
+        f"it was retried {retried} times"
+    )
+
+
+@pytest.mark.points(
     1, hint="When a chain's first task fails, the chain's result fails with that error and the next task never runs."
 )
 def test_order_value_fails_with_the_fetch(student: Any, driver: Any, app: Any, events: Any) -> None:
