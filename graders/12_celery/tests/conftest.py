@@ -1,33 +1,44 @@
-"""Fixtures for the 12_celery hidden suite: the student's app, served by a real Celery worker.
+"""Fixtures for the 12_celery hidden suite: the student's app, served by a real Celery worker,
+across the process boundary.
 
-The worker is Celery's embedded test worker (`celery.contrib.testing.worker.start_worker`): a
-real consumer with a thread pool, running in this process. Messages go through the in-memory
-broker (`memory://`) and results through the in-memory cache backend (`cache+memory://`), which
-also keeps the counters chords need. The worker is started on first use and stopped at the end
-of the session.
+The hidden tests run in the grader's process; the student's code, the Celery worker and the
+in-memory broker and backend all run in the student's process. The worker is Celery's embedded
+test worker (`celery.contrib.testing.worker.start_worker`): a real consumer with a thread pool.
+Messages go through the in-memory broker (`memory://`) and results through the in-memory cache
+backend (`cache+memory://`), which also keeps the counters chords need.
 
-The `student` fixture (the imported submission) comes from the grader; nothing here imports it,
-so a submission that fails to import fails each test, not the collection. The broker and the
-backend are set here, over whatever the submission configured, before the worker starts; what
-the submission had set for them (RUNNER_SETTINGS) is kept in `worker_state.submitted`, since the
-README asks tasks.py to leave them to whoever runs the worker.
+What cannot cross (the app, a task, an AsyncResult) is held as a handle: attribute reads and
+method calls cross (`task.delay(2, 3)`, `result.get(timeout=4)`), and what they give back is plain
+data or another handle. The `DRIVER` helper below runs in the student's process: it starts the
+worker once per process (again after a restart), configures the app first, keeps what tasks.py
+had set for the broker and the backend (RUNNER_SETTINGS), records what Celery's signals report
+as plain dicts, and holds a signature (a dict, which would otherwise cross as plain data) so that
+the grader can run it. It holds no expected value: a student can read it and make it lie, never
+learn an answer from it.
 """
 
-import contextlib
-import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
-from types import ModuleType
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from celery import Celery, signals
-from celery.contrib.testing.worker import start_worker
-from celery.worker import state as worker_state_module
 
-TEST_CONFIG: dict[str, Any] = {
+#: Runs in the student's process (`student_helper`); its functions return plain data or objects
+#: of the student's process (held by the grader as handles).
+DRIVER = """
+import sys
+import threading
+import time
+import types
+from datetime import datetime
+
+from celery import Celery, Task, signals
+from celery.canvas import Signature
+from celery.contrib.testing.worker import start_worker
+from celery.exceptions import TimeoutError as CeleryTimeoutError
+from celery.result import AsyncResult
+
+TEST_CONFIG = {
     "broker_url": "memory://",
     "result_backend": "cache+memory://",
     # The memory transport polls its queues; the default of 1 s per poll would make every hop slow.
@@ -43,53 +54,135 @@ TEST_CONFIG: dict[str, Any] = {
 # The settings the README leaves to whoever runs the app: read as tasks.py left them, before TEST_CONFIG.
 RUNNER_SETTINGS = ("broker_url", "result_backend", "task_always_eager")
 
-
-@dataclass
-class WorkerState:
-    app: Celery | None = None
-    context: Any = None
-    error: str | None = None
-    submitted: dict[str, Any] = field(default_factory=dict)  # RUNNER_SETTINGS as tasks.py set them
+# One worker and one recorder per process: this module is made afresh for each test.
+STATE = sys.modules.setdefault("grader_celery_state", types.ModuleType("grader_celery_state"))
+LOCK = threading.Lock()
 
 
-@pytest.fixture(scope="session")
-def worker_state() -> Iterator[WorkerState]:
-    """Holds the worker once some test has started it; stops it when the session ends."""
-    state = WorkerState()
-    yield state
-    if state.context is not None and state.app is not None:
-        # Ask the worker to stop, then wake its consumer, which otherwise waits up to 2 s for a
-        # message in each of its last two polls, with two harmless built-in tasks. A worker stuck
-        # in a student's task is a daemon thread: give up on it after a few seconds, never fail.
-        worker_state_module.should_terminate = 0
-        with contextlib.suppress(Exception):
-            for _ in range(2):
-                state.app.send_task("celery.backend_cleanup")
-        with contextlib.suppress(Exception):
-            state.context.__exit__(None, None, None)
+def start(student):
+    \"\"\"Start the worker for student.app once: {"error": None or a message, "submitted": {...}}.\"\"\"
+    if not hasattr(STATE, "outcome"):
+        STATE.outcome = first_start(student)
+    return STATE.outcome
 
 
-@pytest.fixture
-def app(student: ModuleType, worker_state: WorkerState) -> Celery:
-    """The submission's `app`, configured for the tests, with a worker consuming its queue."""
-    if worker_state.error is None and worker_state.app is None:
-        candidate = getattr(student, "app", None)
-        if not isinstance(candidate, Celery):
-            worker_state.error = f"tasks.py should define `app = Celery(...)`, got app = {candidate!r}"
-        else:
-            worker_state.submitted = {key: candidate.conf.get(key) for key in RUNNER_SETTINGS}
-            candidate.conf.update(TEST_CONFIG)
-            try:
-                context = start_worker(candidate, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=3.0)
-                context.__enter__()
-            except Exception as exc:
-                worker_state.error = f"could not start a worker for your app: {type(exc).__name__}: {exc}"
-            else:
-                worker_state.app, worker_state.context = candidate, context
-    if worker_state.error is not None:
-        pytest.fail(worker_state.error, pytrace=False)
-    assert worker_state.app is not None
-    return worker_state.app
+def first_start(student):
+    candidate = getattr(student, "app", None)
+    if not isinstance(candidate, Celery):
+        return {"error": f"tasks.py should define `app = Celery(...)`, got app = {candidate!r}"[:500], "submitted": {}}
+    submitted = {key: bool(candidate.conf.get(key)) for key in RUNNER_SETTINGS}
+    candidate.conf.update(TEST_CONFIG)
+    try:
+        context = start_worker(candidate, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=3.0)
+        context.__enter__()
+    except Exception as exc:
+        return {"error": f"could not start a worker for your app: {type(exc).__name__}: {exc}"[:500], "submitted": submitted}
+    STATE.app, STATE.context = candidate, context
+    return {"error": None, "submitted": submitted}
+
+
+def app():
+    return STATE.app
+
+
+def record():
+    \"\"\"Forget what was recorded so far and record from now on (receivers are connected once).\"\"\"
+    with LOCK:
+        STATE.events = {"published": [], "retried": [], "ran": []}
+    if not hasattr(STATE, "receivers"):
+        STATE.receivers = [(signals.before_task_publish, on_publish), (signals.task_retry, on_retry), (signals.task_prerun, on_prerun)]
+        for signal, receiver in STATE.receivers:
+            signal.connect(receiver, weak=False)
+
+
+def events(kind):
+    with LOCK:
+        return [dict(event) for event in STATE.events[kind]]
+
+
+def add(kind, event):
+    with LOCK:
+        STATE.events[kind].append(event)
+
+
+def on_publish(sender=None, headers=None, **_):
+    headers = headers or {}
+    eta = headers.get("eta")
+    countdown = None
+    if eta:
+        try:
+            countdown = datetime.fromisoformat(str(eta)).timestamp() - time.time()
+        except (ValueError, TypeError):
+            countdown = None
+    root = headers.get("root_id")
+    add("published", {
+        "name": str(sender), "task_id": str(headers.get("id")), "root_id": None if root is None else str(root),
+        "retries": int(headers.get("retries") or 0), "countdown": countdown,
+    })
+
+
+def on_retry(sender=None, request=None, reason=None, **_):
+    # `reason` is Celery's Retry exception: .exc is the error, .when the countdown (or an ETA).
+    error = getattr(reason, "exc", None) or reason
+    when = getattr(reason, "when", None)
+    root = getattr(request, "root_id", None)
+    add("retried", {
+        "name": str(getattr(sender, "name", sender)), "task_id": str(getattr(request, "id", None)),
+        "root_id": None if root is None else str(root), "retries": int(getattr(request, "retries", 0) or 0),
+        "reason": type(error).__name__ if isinstance(error, BaseException) else None,
+        "countdown": float(when) if isinstance(when, (int, float)) and not isinstance(when, bool) else None,
+    })
+
+
+def on_prerun(sender=None, task_id=None, task=None, **_):
+    current = threading.current_thread()
+    request = getattr(task, "request", None)
+    add("ran", {
+        "name": str(getattr(sender, "name", sender)), "task_id": str(task_id),
+        "eager": bool(getattr(request, "is_eager", False)), "thread": current.name,
+        "main_thread": current is threading.main_thread(),
+    })
+
+
+def describe(value):
+    \"\"\"What a value is, for a message: its type's name and a short repr.\"\"\"
+    try:
+        shown = repr(value)[:300]
+    except Exception:
+        shown = "?"
+    return f"{type(value).__name__}: {shown}"
+
+
+def is_task(value):
+    return isinstance(value, Task)
+
+
+def is_result(value):
+    return isinstance(value, AsyncResult)
+
+
+def is_signature(value):
+    return isinstance(value, Signature)
+
+
+class Held:
+    \"\"\"A value kept in this process: a Signature is a dict, which would cross as plain data.\"\"\"
+
+    def __init__(self, value):
+        self.value = value
+
+
+def build(function, args):
+    return Held(function(*args))
+
+
+def check(held):
+    return {"signature": isinstance(held.value, Signature), "shown": describe(held.value)}
+
+
+def apply_async(held):
+    return held.value.apply_async()
+"""
 
 
 @dataclass(frozen=True)
@@ -111,7 +204,7 @@ class Retried:
     task_id: str
     root_id: str | None
     retries: int  # retries done before this one
-    reason: BaseException | None  # the error the task was retried for
+    reason: str | None  # the name of the error's class the task was retried for
     countdown: float | None  # the delay it asked for, in seconds; None when it gave an ETA instead
 
 
@@ -126,80 +219,75 @@ class Ran:
     main_thread: bool
 
 
-@dataclass
-class Events:
-    """What Celery's signals reported while the test ran."""
+def rebuilt(kind: type[Any], data: object) -> Any:
+    """A record from the driver's dict, its fields read one by one (a lying driver fails the test)."""
+    if not isinstance(data, dict):
+        raise TypeError("the worker's process reported an event that is not a record")
+    return kind(*(data.get(name) for name in kind.__dataclass_fields__))
 
-    published: list[Published] = field(default_factory=list)
-    retried: list[Retried] = field(default_factory=list)
-    ran: list[Ran] = field(default_factory=list)
+
+class Events:
+    """What Celery's signals reported since this test started, asked of the driver at each read."""
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+
+    def read(self, kind: str, record: type[Any]) -> list[Any]:
+        return [rebuilt(record, event) for event in self.driver.events(kind)]
+
+    @property
+    def published(self) -> list[Published]:
+        return self.read("published", Published)
+
+    @property
+    def retried(self) -> list[Retried]:
+        return self.read("retried", Retried)
+
+    @property
+    def ran(self) -> list[Ran]:
+        return self.read("ran", Ran)
 
     def retries_of(self, task_id: str) -> list[Retried]:
-        return [event for event in list(self.retried) if event.task_id == task_id]
+        return [event for event in self.retried if event.task_id == task_id]
 
     def retries_in(self, root: str) -> list[Retried]:
-        return [event for event in list(self.retried) if event.root_id == root or event.task_id == root]
+        return [event for event in self.retried if event.root_id == root or event.task_id == root]
+
+
+@dataclass
+class WorkerState:
+    """What starting the worker gave: an error for the student, and what tasks.py had set."""
+
+    error: str | None
+    submitted: dict[str, Any]  # RUNNER_SETTINGS: whether tasks.py set each one
 
 
 @pytest.fixture
-def events(app: Celery) -> Iterator[Events]:
+def driver(student: Any, student_helper: Callable[..., Any]) -> Any:
+    """The `DRIVER` helper, a module in the student's process."""
+    return student_helper(DRIVER, "celery_driver")
+
+
+@pytest.fixture
+def worker_state(student: Any, driver: Any) -> WorkerState:
+    """The worker for the submission's `app`, started on first use in the student's process."""
+    outcome = driver.start(student)
+    if not isinstance(outcome, dict):
+        raise TypeError("the worker's process did not say whether the worker started")
+    error, submitted = outcome.get("error"), outcome.get("submitted")
+    return WorkerState(error if isinstance(error, str) else None, submitted if isinstance(submitted, dict) else {})
+
+
+@pytest.fixture
+def app(worker_state: WorkerState, driver: Any) -> Any:
+    """The submission's `app` (a handle), configured for the tests, with a worker consuming its queue."""
+    if worker_state.error is not None:
+        pytest.fail(worker_state.error, pytrace=False)
+    return driver.app()
+
+
+@pytest.fixture
+def events(app: Any, driver: Any) -> Iterator[Events]:
     """Record task messages sent, retries asked for and task bodies run, during this test only."""
-    seen = Events()
-    lock = threading.Lock()
-
-    def on_publish(sender: Any = None, headers: Any = None, **_: Any) -> None:
-        headers = headers or {}
-        eta = headers.get("eta")
-        countdown = None
-        if eta:
-            with contextlib.suppress(ValueError, TypeError):
-                countdown = datetime.fromisoformat(str(eta)).timestamp() - time.time()
-        with lock:
-            seen.published.append(
-                Published(
-                    str(sender), str(headers.get("id")), headers.get("root_id"), int(headers.get("retries") or 0), countdown
-                )
-            )
-
-    def on_retry(sender: Any = None, request: Any = None, reason: Any = None, **_: Any) -> None:
-        # `reason` is Celery's Retry exception: .exc is the error, .when the countdown (or an ETA).
-        error = getattr(reason, "exc", None) or reason
-        when = getattr(reason, "when", None)
-        with lock:
-            seen.retried.append(
-                Retried(
-                    getattr(sender, "name", str(sender)),
-                    str(getattr(request, "id", None)),
-                    getattr(request, "root_id", None),
-                    int(getattr(request, "retries", 0) or 0),
-                    error if isinstance(error, BaseException) else None,
-                    float(when) if isinstance(when, int | float) and not isinstance(when, bool) else None,
-                )
-            )
-
-    def on_prerun(sender: Any = None, task_id: Any = None, task: Any = None, **_: Any) -> None:
-        current = threading.current_thread()
-        request = getattr(task, "request", None)
-        with lock:
-            seen.ran.append(
-                Ran(
-                    getattr(sender, "name", str(sender)),
-                    str(task_id),
-                    bool(getattr(request, "is_eager", False)),
-                    current.name,
-                    current is threading.main_thread(),
-                )
-            )
-
-    receivers: list[tuple[Any, Callable[..., None]]] = [
-        (signals.before_task_publish, on_publish),
-        (signals.task_retry, on_retry),
-        (signals.task_prerun, on_prerun),
-    ]
-    for signal, receiver in receivers:
-        signal.connect(receiver, weak=False)
-    try:
-        yield seen
-    finally:
-        for signal, receiver in receivers:
-            signal.disconnect(receiver)
+    driver.record()
+    yield Events(driver)
