@@ -396,6 +396,21 @@ def test_patch_refuses_bad_values_and_null(client: Client, key: Headers) -> None
 
 
 @pytest.mark.points(
+    1, hint="PATCH has the create rules: quantity and cost may be 0 (Field(default=None, ge=0)); only price must be > 0."
+)
+def test_patch_accepts_the_lowest_allowed_values(client: Client, key: Headers) -> None:
+    item = add(client, key, "Hammer", price=12.5, quantity=4, category="tools", cost=7.25)
+    changes: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        ({"quantity": 0}, shown(item["id"], "Hammer", 12.5, 0, "tools")),
+        ({"cost": 0}, shown(item["id"], "Hammer", 12.5, 0, "tools")),
+        ({"price": 0.01, "name": "X"}, shown(item["id"], "X", 0.01, 0, "tools")),
+    ]
+    for body, expected in changes:
+        got = body_of(client.patch(f"/items/{item['id']}", json=body, headers=key), f"PATCH /items/{item['id']} {body!r}", 200)
+        assert got == expected, f"after PATCH {body!r} the item should be {expected!r}, got {got!r}"
+
+
+@pytest.mark.points(
     1, hint="PATCH of an unknown id is a 404; renaming to another item's name (any case) is a 409; to its own name is fine."
 )
 def test_patch_unknown_is_404_and_taken_name_is_409(client: Client, key: Headers) -> None:
