@@ -81,6 +81,9 @@ def field(name):
         "auto_now_add": getattr(found, "auto_now_add", None),
     }
 
+def app_label():
+    return state["model"]._meta.app_label
+
 def create(title):
     note = state["model"].objects.create(title=title)
     return {"body": note.body, "priority": note.priority, "has_created_at": note.created_at is not None}

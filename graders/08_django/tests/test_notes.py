@@ -117,7 +117,8 @@ def stored_titles(table: Table) -> list[str]:
 @pytest.mark.points(
     2,
     hint="Note needs title = CharField(max_length=100), body = TextField(blank=True, default=''), "
-    "priority = CharField with choices low/normal/high and default 'normal', created_at = DateTimeField(auto_now_add=True).",
+    "priority = CharField with choices low/normal/high and default 'normal', created_at = DateTimeField(auto_now_add=True); "
+    "keep the starter's class Meta: app_label = 'notes'.",
 )
 def test_note_model_fields(table: Table) -> None:
     def field(name: str) -> dict[str, Any]:
@@ -145,6 +146,8 @@ def test_note_model_fields(table: Table) -> None:
         f"Note.created_at should be a DateTimeField(auto_now_add=True), got {kind(created_at)} "
         f"with auto_now_add={created_at.get('auto_now_add')!r}"
     )
+    label = table.app_label()  # Note._meta.app_label
+    assert label == "notes", f"the Note model should keep the starter's class Meta: app_label = 'notes', got {label!r}"
     note = table.create("Made with the ORM")  # Note.objects.create(title=...)
     got = (note.get("body"), note.get("priority"), note.get("has_created_at")) if isinstance(note, dict) else None
     assert got == ("", "normal", True), (
