@@ -1,9 +1,12 @@
 """Hidden suite for 08_django: a JSON API for notes in a single-file Django app.
 
-Every test gets the submission through the `student` fixture (never imported here), the model
-through `note_model` and a Django test client on an empty table through `client` (conftest.py). Tests
-use the ids the API hands out, and set `created_at` with `QuerySet.update()` when the order of
-creation must differ from the order of ids.
+Every test gets the submission through the `student` fixture (never imported here), the `Note`
+table through `table` and a Django test client on an empty table through `client` (conftest.py).
+Django runs in the student's process: the helper behind `table` and `client` sends each request
+through Django's test client there and answers as plain data (status, headers, body; the table's
+rows), and every expected value stays here. Tests use the ids the API hands out, and set
+`created_at` with `QuerySet.update()` (through `table.set_created`) when the order of creation
+must differ from the order of ids.
 
 PYTEST_DONT_REWRITE: a failed assert reports its own message only (what was expected, in the
 student's terms), without pytest's comparison dump.
@@ -13,12 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.core.exceptions import FieldDoesNotExist
-from django.db import connection, models
-from django.http import HttpResponse
-from django.test import Client
 
 NOTE_KEYS = {"id", "title", "body", "priority", "created_at"}
+Client = Any  # conftest.Client: get/post/delete/generic through Django's test client, answers as plain data
+HttpResponse = Any  # conftest.Answer: status_code, content, get(header), json()
+Table = Any  # the helper on the student's Note table (conftest.NOTES)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -95,17 +97,18 @@ def titles(client: Client, query: str = "") -> list[str]:
     return [note.get("title") for note in listed(client, query)["results"]]
 
 
-def set_created(note_model: Any, note_id: int, day: int) -> None:
+def set_created(table: Table, note_id: int, day: int) -> None:
     """Give a note a created_at of 2025-01-<day> at noon UTC, behind auto_now_add's back."""
-    note_model.objects.filter(pk=note_id).update(created_at=datetime(2025, 1, day, 12, tzinfo=UTC))
+    table.set_created(note_id, datetime(2025, 1, day, 12, tzinfo=UTC).isoformat())
 
 
 def allowed(response: HttpResponse) -> set[str]:
     return {method.strip().upper() for method in response.get("Allow", "").split(",") if method.strip()}
 
 
-def stored_titles(note_model: Any) -> list[str]:
-    return sorted(note_model.objects.values_list("title", flat=True))
+def stored_titles(table: Table) -> list[str]:
+    got = table.titles()
+    return got if isinstance(got, list) else []
 
 
 # --- the model -------------------------------------------------------------------------------
@@ -114,31 +117,39 @@ def stored_titles(note_model: Any) -> list[str]:
 @pytest.mark.points(
     2,
     hint="Note needs title = CharField(max_length=100), body = TextField(blank=True, default=''), "
-    "priority = CharField with choices low/normal/high and default 'normal', created_at = DateTimeField(auto_now_add=True).",
+    "priority = CharField with choices low/normal/high and default 'normal', created_at = DateTimeField(auto_now_add=True); "
+    "keep the starter's class Meta: app_label = 'notes'.",
 )
-def test_note_model_fields(note_model: Any) -> None:
-    def field(name: str) -> Any:
-        try:
-            return note_model._meta.get_field(name)
-        except FieldDoesNotExist:
+def test_note_model_fields(table: Table) -> None:
+    def field(name: str) -> dict[str, Any]:
+        found = table.field(name)  # Note._meta.get_field(name), described as plain data
+        if not isinstance(found, dict) or not isinstance(found.get("classes"), list):
             pytest.fail(f"the Note model should have a field {name!r}; it has none", pytrace=False)
+        return found
+
+    def kind(found: dict[str, Any]) -> str:
+        return str(found["classes"][0]) if found["classes"] else "?"
 
     title, body, priority, created_at = (field(name) for name in ("title", "body", "priority", "created_at"))
-    assert isinstance(title, models.CharField) and title.max_length == 100, (
-        f"Note.title should be a CharField(max_length=100), got {type(title).__name__}(max_length={title.max_length})"
+    assert "CharField" in title["classes"] and title.get("max_length") == 100, (
+        f"Note.title should be a CharField(max_length=100), got {kind(title)}(max_length={title.get('max_length')!r})"
     )
-    assert isinstance(body, models.TextField), f"Note.body should be a TextField, got {type(body).__name__}"
-    assert body.has_default() and body.get_default() == "", f"Note.body should default to '', got {body.get_default()!r}"
-    assert isinstance(priority, models.CharField), f"Note.priority should be a CharField, got {type(priority).__name__}"
-    choices = sorted(value for value, _ in priority.choices or [])
+    assert "TextField" in body["classes"], f"Note.body should be a TextField, got {kind(body)}"
+    assert body.get("has_default") is True and body.get("default") == "", (
+        f"Note.body should default to '', got {body.get('default')!r}"
+    )
+    assert "CharField" in priority["classes"], f"Note.priority should be a CharField, got {kind(priority)}"
+    choices = sorted(map(str, priority.get("choices") or []))
     assert choices == ["high", "low", "normal"], f"Note.priority's choices should be low, normal, high, got {choices!r}"
-    assert priority.get_default() == "normal", f"Note.priority should default to 'normal', got {priority.get_default()!r}"
-    assert isinstance(created_at, models.DateTimeField) and created_at.auto_now_add, (
-        f"Note.created_at should be a DateTimeField(auto_now_add=True), got {type(created_at).__name__} "
-        f"with auto_now_add={getattr(created_at, 'auto_now_add', None)!r}"
+    assert priority.get("default") == "normal", f"Note.priority should default to 'normal', got {priority.get('default')!r}"
+    assert "DateTimeField" in created_at["classes"] and created_at.get("auto_now_add") is True, (
+        f"Note.created_at should be a DateTimeField(auto_now_add=True), got {kind(created_at)} "
+        f"with auto_now_add={created_at.get('auto_now_add')!r}"
     )
-    note = note_model.objects.create(title="Made with the ORM")
-    got = (note.body, note.priority, note.created_at is not None)
+    label = table.app_label()  # Note._meta.app_label
+    assert label == "notes", f"the Note model should keep the starter's class Meta: app_label = 'notes', got {label!r}"
+    note = table.create("Made with the ORM")  # Note.objects.create(title=...)
+    got = (note.get("body"), note.get("priority"), note.get("has_created_at")) if isinstance(note, dict) else None
     assert got == ("", "normal", True), (
         f"Note.objects.create(title=...) should give body '', priority 'normal' and a created_at, got {got!r}"
     )
@@ -150,7 +161,7 @@ def test_note_model_fields(note_model: Any) -> None:
 @pytest.mark.points(
     2, hint="Answer 201 with the new note as JSON and a Location header /notes/<id>/, and store it in the database."
 )
-def test_create_answers_201_with_location(client: Client, note_model: Any) -> None:
+def test_create_answers_201_with_location(client: Client, table: Table) -> None:
     response = post(client, {"title": "Buy milk", "body": "two litres", "priority": "high"})
     note = json_of(response, "POST /notes/ {'title': 'Buy milk', ...}", 201)
     assert isinstance(note, dict) and isinstance(note.get("id"), int), (
@@ -163,7 +174,7 @@ def test_create_answers_201_with_location(client: Client, note_model: Any) -> No
     assert location.endswith(f"/notes/{note['id']}/"), (
         f"the Location header should point to /notes/{note['id']}/, got {location!r}"
     )
-    stored = list(note_model.objects.values_list("pk", "title", "body", "priority"))
+    stored = table.rows()  # Note.objects.values_list("pk", "title", "body", "priority")
     assert stored == [(note["id"], "Buy milk", "two litres", "high")], f"the database should hold the new note, got {stored!r}"
 
 
@@ -222,28 +233,28 @@ def test_create_ignores_other_keys(client: Client) -> None:
 @pytest.mark.points(
     2, hint="title is required and must not be blank: answer 400 with 'errors' naming 'title', and store nothing."
 )
-def test_create_refuses_missing_or_blank_title(client: Client, note_model: Any) -> None:
+def test_create_refuses_missing_or_blank_title(client: Client, table: Table) -> None:
     for body in ({}, {"body": "no title"}, {"title": ""}, {"title": "  \t\n"}):
         assert_field_errors(post(client, body), f"POST /notes/ {body!r}", {"title"})
-    assert note_model.objects.count() == 0, (
-        f"a refused note should not be stored, got {stored_titles(note_model)!r} in the database"
+    assert table.count() == 0, (
+        f"a refused note should not be stored, got {stored_titles(table)!r} in the database"
     )
 
 
 @pytest.mark.points(1, hint="title has at most 100 characters (max_length=100): 101 is a 400 naming 'title'.")
-def test_create_refuses_a_title_longer_than_100(client: Client, note_model: Any) -> None:
+def test_create_refuses_a_title_longer_than_100(client: Client, table: Table) -> None:
     assert_field_errors(post(client, {"title": "x" * 101}), "POST /notes/ with a 101-character title", {"title"})
-    assert note_model.objects.count() == 0, "a refused note should not be stored"
+    assert table.count() == 0, "a refused note should not be stored"
     note = add(client, "y" * 100)
     assert len(note["title"]) == 100, f"a title of exactly 100 characters should be accepted, got {note!r}"
 
 
 @pytest.mark.points(1, hint="priority must be exactly 'low', 'normal' or 'high': anything else is a 400 naming 'priority'.")
-def test_create_refuses_a_bad_priority(client: Client, note_model: Any) -> None:
+def test_create_refuses_a_bad_priority(client: Client, table: Table) -> None:
     for priority in ("urgent", "HIGH", ""):
         body = {"title": "Call Ann", "priority": priority}
         assert_field_errors(post(client, body), f"POST /notes/ {body!r}", {"priority"})
-    assert note_model.objects.count() == 0, f"a refused note should not be stored, got {stored_titles(note_model)!r}"
+    assert table.count() == 0, f"a refused note should not be stored, got {stored_titles(table)!r}"
 
 
 @pytest.mark.points(1, hint="Name every refused field in 'errors', not only the first one found.")
@@ -257,7 +268,7 @@ def test_create_names_every_refused_field(client: Client) -> None:
 @pytest.mark.points(
     1, hint="A form turns 42 into '42': check that title, body and priority are JSON strings (null too is refused)."
 )
-def test_create_refuses_values_that_are_not_strings(client: Client, note_model: Any) -> None:
+def test_create_refuses_values_that_are_not_strings(client: Client, table: Table) -> None:
     cases: list[tuple[dict[str, Any], str]] = [
         ({"title": 42}, "title"),
         ({"title": "Buy milk", "body": None}, "body"),
@@ -266,19 +277,19 @@ def test_create_refuses_values_that_are_not_strings(client: Client, note_model: 
     ]
     for body, name in cases:
         assert_field_errors(post(client, body), f"POST /notes/ {body!r}", {name})
-    assert note_model.objects.count() == 0, f"a refused note should not be stored, got {stored_titles(note_model)!r}"
+    assert table.count() == 0, f"a refused note should not be stored, got {stored_titles(table)!r}"
 
 
 @pytest.mark.points(
     1, hint="json.loads(request.body) in a try, and check the result is a dict: otherwise answer 400 with an 'error'."
 )
-def test_create_refuses_a_body_that_is_not_a_json_object(client: Client, note_model: Any) -> None:
+def test_create_refuses_a_body_that_is_not_a_json_object(client: Client, table: Table) -> None:
     for raw in ("not json", "[1, 2]", '"Buy milk"', ""):
         response = client.post("/notes/", raw, content_type="application/json")
         assert_error(response, f"POST /notes/ with the body {raw!r}", 400)
     response = client.post("/notes/", {"title": "sent as a form"})  # multipart form data, not JSON
     assert_error(response, "POST /notes/ with a form body", 400)
-    assert note_model.objects.count() == 0, f"a refused body should store nothing, got {stored_titles(note_model)!r}"
+    assert table.count() == 0, f"a refused body should store nothing, got {stored_titles(table)!r}"
 
 
 # --- GET and DELETE /notes/<id>/ -------------------------------------------------------------
@@ -296,15 +307,15 @@ def test_get_one_note(client: Client) -> None:
 @pytest.mark.points(
     2, hint="For an unknown id answer your own JSON 404 (Note.objects.filter(pk=...).first(), or catch Note.DoesNotExist)."
 )
-def test_unknown_note_is_a_json_404(client: Client, note_model: Any) -> None:
+def test_unknown_note_is_a_json_404(client: Client, table: Table) -> None:
     note = add(client, "Soon gone")
-    note_model.objects.filter(pk=note["id"]).delete()
+    table.delete(note["id"])  # Note.objects.filter(pk=...).delete()
     assert_error(client.get(f"/notes/{note['id']}/"), f"GET /notes/{note['id']}/ of a deleted note", 404)
     assert_error(client.get("/notes/987654321/"), "GET /notes/987654321/", 404)
 
 
 @pytest.mark.points(2, hint="DELETE answers 204 with an empty body and removes the note; an unknown id is a JSON 404.")
-def test_delete_answers_204_and_removes_the_note(client: Client, note_model: Any) -> None:
+def test_delete_answers_204_and_removes_the_note(client: Client, table: Table) -> None:
     keep = add(client, "Keep me")
     gone = add(client, "Delete me")
     response = client.delete(f"/notes/{gone['id']}/")
@@ -312,8 +323,8 @@ def test_delete_answers_204_and_removes_the_note(client: Client, note_model: Any
         f"DELETE /notes/{gone['id']}/ should answer 204, got {response.status_code} {text_of(response)!r}"
     )
     assert response.content == b"", f"a 204 answer should have an empty body, got {text_of(response)!r}"
-    assert stored_titles(note_model) == ["Keep me"], (
-        f"only 'Keep me' should be left in the database, got {stored_titles(note_model)!r}"
+    assert stored_titles(table) == ["Keep me"], (
+        f"only 'Keep me' should be left in the database, got {stored_titles(table)!r}"
     )
     assert_error(client.get(f"/notes/{gone['id']}/"), "GET of a deleted note", 404)
     assert_error(client.delete(f"/notes/{gone['id']}/"), "DELETE of a note already deleted", 404)
@@ -331,10 +342,10 @@ def test_list_with_no_notes(client: Client) -> None:
 
 
 @pytest.mark.points(2, hint="By default order by created_at, newest first (order_by('-created_at', '-id')), not by id.")
-def test_list_default_order_is_newest_first(client: Client, note_model: Any) -> None:
+def test_list_default_order_is_newest_first(client: Client, table: Table) -> None:
     ids = {title: add(client, title)["id"] for title in ("Alpha", "Bravo", "Charlie", "Delta")}
     for title, day in (("Alpha", 3), ("Bravo", 1), ("Charlie", 4), ("Delta", 2)):
-        set_created(note_model, ids[title], day)
+        set_created(table, ids[title], day)
     got = listed(client)
     expected = ["Charlie", "Alpha", "Delta", "Bravo"]
     assert [note.get("title") for note in got["results"]] == expected, (
@@ -347,10 +358,10 @@ def test_list_default_order_is_newest_first(client: Client, note_model: Any) -> 
 
 
 @pytest.mark.points(2, hint="?order= takes created_at, -created_at, title or -title.")
-def test_list_order_parameter(client: Client, note_model: Any) -> None:
+def test_list_order_parameter(client: Client, table: Table) -> None:
     ids = {title: add(client, title)["id"] for title in ("Delta", "Alpha", "Charlie", "Bravo")}
     for title, day in (("Alpha", 3), ("Bravo", 1), ("Charlie", 4), ("Delta", 2)):
-        set_created(note_model, ids[title], day)
+        set_created(table, ids[title], day)
     checks = {
         "?order=created_at": ["Bravo", "Delta", "Alpha", "Charlie"],
         "?order=-created_at": ["Charlie", "Alpha", "Delta", "Bravo"],
@@ -363,10 +374,10 @@ def test_list_order_parameter(client: Client, note_model: Any) -> None:
 
 
 @pytest.mark.points(1, hint="Break ties by id in the order's direction: order_by('-created_at', '-id'), order_by('title', 'id').")
-def test_list_ties_are_ordered_by_id(client: Client, note_model: Any) -> None:
+def test_list_ties_are_ordered_by_id(client: Client, table: Table) -> None:
     made = [add(client, "Same title", body=f"number {number}") for number in range(1, 5)]
     for note in made:
-        set_created(note_model, note["id"], 7)
+        set_created(table, note["id"], 7)
     ids = [note["id"] for note in made]
     checks = {"": ids[::-1], "?order=created_at": ids, "?order=title": ids, "?order=-title": ids[::-1]}
     for query, expected in checks.items():
@@ -493,9 +504,9 @@ def test_list_refuses_bad_paging_parameters(client: Client) -> None:
 @pytest.mark.points(
     1, hint="A parameter given empty (?page=) counts as not given: use its default, do not refuse it or test `in request.GET`."
 )
-def test_list_empty_parameters_count_as_not_given(client: Client, note_model: Any) -> None:
+def test_list_empty_parameters_count_as_not_given(client: Client, table: Table) -> None:
     for day in range(1, 13):
-        set_created(note_model, add(client, f"Day {day:02d}")["id"], day)
+        set_created(table, add(client, f"Day {day:02d}")["id"], day)
     expected = {"count": 12, "page": 1, "pages": 2, "titles": [f"Day {day:02d}" for day in range(12, 2, -1)]}
     for query in ("?page=", "?per_page=", "?order=", "?priority=", "?q=", "?q=&priority=&order=&page=&per_page="):
         try:
@@ -545,15 +556,9 @@ def test_stats_counts_per_priority(client: Client) -> None:
 def test_stats_counts_in_the_database(client: Client) -> None:
     for title, priority in (("A", "high"), ("B", "low"), ("C", "normal")):
         add(client, title, priority=priority)
-    selects: list[str] = []
-
-    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        if sql.lstrip().upper().startswith("SELECT"):
-            selects.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        got = json_of(client.get("/notes/stats/"), "GET /notes/stats/", 200)
+    response = client.get_recording_selects("/notes/stats/")  # with connection.execute_wrapper(...)
+    selects = list(response.selects)
+    got = json_of(response, "GET /notes/stats/", 200)
     expected = {"total": 3, "by_priority": {"low": 1, "normal": 1, "high": 1}}
     assert got == expected, f"GET /notes/stats/ with one note of each priority should be {expected!r}, got {got!r}"
     loading = [sql for sql in selects if "COUNT(" not in sql.upper()]
@@ -571,7 +576,7 @@ def test_stats_counts_in_the_database(client: Client) -> None:
     hint="Answer other methods with a JSON 405 and an Allow header: "
     "'GET, POST' on /notes/, 'GET, DELETE' on /notes/<id>/, 'GET' on /notes/stats/.",
 )
-def test_wrong_methods_are_json_405s_with_allow(client: Client, note_model: Any) -> None:
+def test_wrong_methods_are_json_405s_with_allow(client: Client, table: Table) -> None:
     note = add(client, "Untouchable")
     cases = [
         ("PUT", "/notes/", {"GET", "POST"}),
@@ -588,8 +593,8 @@ def test_wrong_methods_are_json_405s_with_allow(client: Client, note_model: Any)
         assert expected <= got and method not in got, (
             f"{what} should answer 405 with an Allow header listing {sorted(expected)}, got Allow: {response.get('Allow')!r}"
         )
-    assert stored_titles(note_model) == ["Untouchable"], (
-        f"a 405 should change nothing, got {stored_titles(note_model)!r} in the database"
+    assert stored_titles(table) == ["Untouchable"], (
+        f"a 405 should change nothing, got {stored_titles(table)!r} in the database"
     )
 
 
