@@ -209,6 +209,17 @@ def test_get_or_compute_rejects_a_bad_ttl(student: ModuleType, r: redis.Redis, r
     assert r.exists("k") == 0, "nothing should be cached when ttl_s is invalid"
 
 
+@pytest.mark.points(1, hint="ttl_s = 1 is a valid TTL: only ttl_s < 1 (0 or below) raises ValueError.")
+def test_get_or_compute_accepts_a_ttl_of_one_second(student: ModuleType, r: redis.Redis, client: Any, helper: Any) -> None:
+    compute = helper.Compute({"sale": "flash"})
+    what = "get_or_compute(r, 'sale:now', 1, compute) (ttl_s = 1 is valid: ValueError only below 1)"
+    got = call_ok(lambda: student.get_or_compute(client, "sale:now", 1, compute), what)
+    assert got == {"sale": "flash"}, f"{what} should return compute()'s value {{'sale': 'flash'}}, got {got!r}"
+    ttl = r.pttl("sale:now")
+    assert ttl != -1, "the key cached with ttl_s = 1 has no expiry (TTL -1): set it with ex=ttl_s"
+    assert ttl <= 1000, f"the key cached with ttl_s = 1 should expire within 1 second, Redis says PTTL = {ttl} ms"
+
+
 # --- Part 2: counters -------------------------------------------------------------------------
 
 
