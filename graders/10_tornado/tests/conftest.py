@@ -1,10 +1,13 @@
 """Helpers for the 10_tornado hidden suite: serve the student's app on a real socket, talk to it.
 
-Each test runs one coroutine in a fresh event loop (`run(...)`): the student's `make_app()` is
-served by a `tornado.httpserver.HTTPServer` on 127.0.0.1 and a port the OS picks, and the test
-talks to it with `AsyncHTTPClient` and `websocket_connect` in that same loop. Every wait has a
-short timeout, so a handler that never answers fails its test with a message, not the 10 s limit.
-The `student` fixture (the imported submission) comes from the grader; nothing here imports it.
+The suite runs across the process boundary (exercise.toml `boundary = "process"`): the tests run
+in the grader's process and the student's `server.py` in another one. There, the `HOST` helper
+module calls `make_app()` and serves the app with a `tornado.httpserver.HTTPServer` on 127.0.0.1
+and a port the OS picks, on an event loop of its own (a thread of the student's process); only the
+port comes back. Each test runs one coroutine in a fresh event loop of the grader (`run(...)`) and
+talks to that port with `AsyncHTTPClient` and `websocket_connect`, as any client would. Every
+wait has a short timeout, so a handler that never answers fails its test with a message, not the
+10 s limit. The `student` fixture (a remote module) comes from the grader; nothing here imports it.
 
 PYTEST_DONT_REWRITE: a failed assertion here shows the student its message alone.
 """
@@ -15,17 +18,14 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import pytest
 import tornado.web
 import tornado.websocket
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
-from tornado.httpserver import HTTPServer
-from tornado.testing import bind_unused_port
 
 REQUEST_TIMEOUT_S = 3.0  # one HTTP request, sleeps included
 READ_TIMEOUT_S = 1.5  # one websocket message
@@ -162,19 +162,84 @@ class Chat:
         self.conn.close()
 
 
-@contextlib.asynccontextmanager
-async def serving(student: ModuleType) -> AsyncIterator[Server]:
-    """Serve a new `student.make_app()` until the block ends."""
+#: Runs beside the student's code (the `student_helper` fixture), in the student's process: it
+#: makes their app and serves it on loopback from an event loop of its own, and answers with plain
+#: data (a port, or what went wrong). It holds no expected values: a student could read it.
+HOST = """
+import asyncio
+import threading
+
+import tornado.web
+from tornado.httpserver import HTTPServer
+from tornado.testing import bind_unused_port
+
+
+class Host:
+    def __init__(self, module):
+        self.module = module
+        self.servers = []
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine, timeout_s):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout_s)
+
+    def serve(self):
+        return self.run(self.start(), 5.0)
+
+    async def start(self):
+        try:
+            app = self.module.make_app()
+        except Exception as exc:
+            return {"error": "make_app() raised " + type(exc).__name__ + ": " + str(exc)}
+        if not isinstance(app, tornado.web.Application):
+            return {"error": "make_app() should return a tornado.web.Application, got " + type(app).__name__}
+        sock, port = bind_unused_port()
+        server = HTTPServer(app)
+        server.add_sockets([sock])
+        self.servers.append(server)
+        return {"port": port, "server": len(self.servers) - 1}
+
+    def stop(self, index):
+        self.run(self.shut(self.servers[index]), 3.0)
+
+    async def shut(self, server):
+        server.stop()
+        try:
+            await asyncio.wait_for(server.close_all_connections(), 1.0)
+        except Exception:
+            pass
+
+    def close(self):
+        for index in range(len(self.servers)):
+            try:
+                self.stop(index)
+            except Exception:
+                pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+"""
+
+
+@pytest.fixture
+def host(student: Any, student_helper: Callable[..., Any]) -> Iterator[Any]:
+    """Serves the student's apps, in their process (a handle to a `Host`)."""
+    made = student_helper(HOST, "tornado_host").Host(student)
     try:
-        app = student.make_app()
-    except Exception as exc:
-        pytest.fail(f"make_app() raised {type(exc).__name__}: {exc}", pytrace=False)
-    assert isinstance(app, tornado.web.Application), (
-        f"make_app() should return a tornado.web.Application, got {type(app).__name__}"
-    )
-    sock, port = bind_unused_port()
-    server = HTTPServer(app)
-    server.add_sockets([sock])
+        yield made
+    finally:
+        with contextlib.suppress(Exception):  # after a restart the old handle is gone, and so is its loop
+            made.close()
+
+
+@contextlib.asynccontextmanager
+async def serving(host: Any) -> AsyncIterator[Server]:
+    """Serve a new `make_app()` of the student's until the block ends."""
+    started = host.serve()
+    port = started.get("port") if isinstance(started, dict) else None
+    if type(port) is not int:
+        error = started.get("error") if isinstance(started, dict) else None
+        pytest.fail(str(error) if error else "make_app()'s app could not be served on 127.0.0.1", pytrace=False)
     client = AsyncHTTPClient(force_instance=True)
     served = Server(port, client)
     try:
@@ -183,19 +248,18 @@ async def serving(student: ModuleType) -> AsyncIterator[Server]:
         for chat in served.chats:
             chat.close()
         client.close()
-        server.stop()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(server.close_all_connections(), 1.0)
+            host.stop(started.get("server"))
 
 
 Scenario = Callable[[Server], Awaitable[None]]
 
 
-def run_with(student: ModuleType, scenario: Scenario) -> None:
+def run_with(host: Any, scenario: Scenario) -> None:
     """Run `scenario(server)` in a fresh event loop against a freshly served app."""
 
     async def main() -> None:
-        async with serving(student) as server:
+        async with serving(host) as server:
             await scenario(server)
 
     async def bounded() -> None:
@@ -208,6 +272,6 @@ def run_with(student: ModuleType, scenario: Scenario) -> None:
 
 
 @pytest.fixture
-def run(student: ModuleType) -> Callable[[Scenario], None]:
+def run(host: Any) -> Callable[[Scenario], None]:
     """`run(scenario)`: serve the student's app and run the async scenario against it."""
-    return lambda scenario: run_with(student, scenario)
+    return lambda scenario: run_with(host, scenario)

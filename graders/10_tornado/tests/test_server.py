@@ -1,7 +1,7 @@
 """Hidden suite for 10_tornado: a JSON API for board posts, handlers that await, and a chat websocket.
 
-Every test serves a fresh `student.make_app()` on a real socket in a fresh event loop (see
-conftest.py) and talks to it over HTTP and websockets. Timing tests compare with generous
+Every test serves a fresh `make_app()` of the student's on a real socket (in the student's
+process, see conftest.py) and talks to it over HTTP and websockets from a fresh event loop. Timing tests compare with generous
 margins: a sleep that blocks the event loop, or sleeps run one after the other, take at least
 twice as long as the margins allow.
 
@@ -188,11 +188,11 @@ def test_unknown_urls_and_methods_answer_json_errors(run: Run) -> None:
     hint="Keep the posts and chat clients in an object make_app() creates and hands to "
     "the handlers (initialize), not in module globals.",
 )
-def test_each_app_has_its_own_state(student: ModuleType) -> None:
+def test_each_app_has_its_own_state(student: ModuleType, host: Any) -> None:
     async def main() -> None:
-        async with serving(student) as first:
+        async with serving(host) as first:
             await add_post(first, {"text": "only in the first app"})
-            async with serving(student) as second:
+            async with serving(host) as second:
                 got = (await second.get("/posts")).expect(200)
                 assert got == {"posts": []}, f"a second make_app() should start with no posts, got {got!r}"
                 created = await add_post(second, {"text": "first of the second app"})

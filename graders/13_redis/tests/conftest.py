@@ -1,17 +1,22 @@
 """Fixtures for the 13_redis hidden suite: a real redis-server, started once for the session.
 
-The server listens on 127.0.0.1 on a free port, keeps nothing on disk (--save "" --appendonly no)
-and works in a folder under the session's temporary directory (the sandbox's root filesystem is
-read-only; /tmp is writable). Every test gets a fresh client on an emptied database (FLUSHDB).
+The suite runs across the process boundary (exercise.toml `boundary = "process"`): these fixtures
+and the tests run in the grader's process, the student's `cache.py` in another one. The server
+listens on 127.0.0.1 on a free port (loopback is shared by both processes), keeps nothing on disk
+(--save "" --appendonly no) and works in a folder under the session's temporary directory. Every
+test gets the grader's own client `r` on an emptied database (FLUSHDB), for checking; the client
+the student's functions get (`client`, `recording`), the compute() callbacks and the threads that
+call their code are made in the student's process by the `HELPER` module, and only plain data
+comes back from it.
 
-The `student` fixture (the imported submission) comes from the grader; nothing here imports it,
-so a submission that fails to import fails each test, not the collection.
+The `student` fixture (the submission, a remote module) comes from the grader; nothing here imports
+it, so a submission that fails to import fails each test, not the collection.
 """
 
+import contextlib
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -103,65 +108,171 @@ def r(redis_server: RedisServer) -> Iterator[redis.Redis]:
         client.close()
 
 
-class RecordingRedis(redis.Redis):
-    """A client that records each command it sends itself, as strings (its pipelines' commands are not seen)."""
+#: Runs beside the student's code (the `student_helper` fixture), in the student's process: what
+#: cannot cross the process boundary is made there (a Redis client, a compute() callback, threads
+#: calling their functions) and only plain data comes back. It holds no expected values: a student
+#: could read it, and make it lie, but learns nothing from it.
+HELPER = """
+import threading
+import time
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.commands: list[tuple[str, ...]] = []
+import redis
+
+
+class Recording(redis.Redis):
+    \"\"\"A client that records each command it sends itself, as strings (not its pipelines' commands).\"\"\"
+
+    def __init__(self, *args, **kwargs):
+        self.commands = []
         super().__init__(*args, **kwargs)
 
-    def execute_command(self, *args: Any, **options: Any) -> Any:
+    def execute_command(self, *args, **options):
         self.commands.append(tuple(str(arg) for arg in args))
         return super().execute_command(*args, **options)
 
+    def forget(self):
+        self.commands.clear()
+
+
+def client(host, port, recording=False):
+    kind = Recording if recording else redis.Redis
+    return kind(host=host, port=port, db=0, decode_responses=True, socket_timeout=5)
+
+
+class Compute:
+    \"\"\"A compute() callback that counts its calls and returns `value` (or raises ConnectionError(`error`)).\"\"\"
+
+    def __init__(self, value=None, error=None):
+        self.value = value
+        self.error = error
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        if self.error is not None:
+            raise ConnectionError(self.error)
+        return self.value
+
+
+def describe(exc):
+    module = type(exc).__module__
+    prefix = "" if module == "builtins" else module + "."
+    return prefix + type(exc).__name__ + ": " + str(exc)
+
+
+def in_threads(n, func, calls, limit_s=8.0):
+    \"\"\"Each of `n` threads, released together, calls func(*args) for each args in `calls`.\"\"\"
+    barrier = threading.Barrier(n)
+    results = [[] for _ in range(n)]
+    errors = []
+
+    def run(index):
+        try:
+            barrier.wait(timeout=5)
+            for args in calls:
+                results[index].append(func(*args))
+        except BaseException as exc:
+            errors.append(describe(exc))
+
+    threads = [threading.Thread(target=run, args=(index,), daemon=True) for index in range(n)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + limit_s
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return {"finished": not any(thread.is_alive() for thread in threads), "errors": errors, "results": results}
+
+
+class Job:
+    \"\"\"A call running in a thread; its exception is kept (with its frames) until the process ends.\"\"\"
+
+    def __init__(self, func, args):
+        self.value = None
+        self.exception = None
+        self.error = None
+        self.thread = threading.Thread(target=self.run, args=(func, args), daemon=True)
+        self.thread.start()
+
+    def run(self, func, args):
+        try:
+            self.value = func(*args)
+        except BaseException as exc:
+            self.exception = exc
+            self.error = describe(exc)
+
+    def running(self):
+        return self.thread.is_alive()
+
+    def wait(self, timeout_s):
+        self.thread.join(timeout_s)
+        running = self.thread.is_alive()
+        return {"running": running, "value": None if running else self.value, "error": self.error}
+
+
+def start(func, *args):
+    return Job(func, args)
+"""
+
 
 @pytest.fixture
-def recording_r(redis_server: RedisServer, r: redis.Redis) -> Iterator[RecordingRedis]:
-    """Like `r` (same server, database emptied), but the test can read back the commands it sent."""
-    client = RecordingRedis(host=redis_server.host, port=redis_server.port, db=0, decode_responses=True, socket_timeout=5)
+def helper(student: Any, student_helper: Callable[..., Any]) -> Any:
+    """The helper module, run in the student's process (a handle to it)."""
+    return student_helper(HELPER, "redis_helper")
+
+
+def student_client(helper: Any, server: RedisServer, recording: bool = False) -> Iterator[Any]:
+    client = helper.client(server.host, server.port, recording)
     try:
         yield client
     finally:
-        client.close()
+        with contextlib.suppress(Exception):  # after a restart the old handle is gone, and so is its client
+            client.close()
 
 
 @pytest.fixture
-def run_in_thread() -> Iterator[Callable[..., "Background"]]:
-    """Start a call in a daemon thread; the test collects its result (or its exception) later."""
-    started: list[Background] = []
+def client(helper: Any, redis_server: RedisServer, r: redis.Redis) -> Iterator[Any]:
+    """The client the student's functions get (made in their process, same server, database emptied by `r`)."""
+    yield from student_client(helper, redis_server)
 
-    def start(func: Callable[..., Any], *args: Any) -> Background:
-        job = Background(func, args)
-        started.append(job)
-        job.thread.start()
-        return job
 
-    yield start
-    for job in started:
-        job.thread.join(timeout=0.5)
+@pytest.fixture
+def recording(helper: Any, redis_server: RedisServer, r: redis.Redis) -> Iterator[Any]:
+    """Like `client`, but the test can read back the commands it sent (`recording.commands`)."""
+    yield from student_client(helper, redis_server, recording=True)
+
+
+@pytest.fixture
+def run_in_thread(helper: Any) -> Callable[..., "Background"]:
+    """Start a call in a thread of the student's process; the test collects its result (or its error) later."""
+
+    def start(func: Any, *args: Any) -> Background:
+        return Background(helper.start(func, *args))
+
+    return start
 
 
 class Background:
-    """A call running in a thread: `result(timeout)` returns its value or re-raises its error."""
+    """A call running in a thread: `result(timeout)` returns its value or fails with its error."""
 
-    def __init__(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.value: Any = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(func, args), daemon=True)
+    def __init__(self, job: Any) -> None:
+        self.job = job
 
-    def _run(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        try:
-            self.value = func(*args)
-        except BaseException as exc:  # handed to the test, which reports it
-            self.error = exc
+    def is_alive(self) -> bool:
+        return self.job.running() is True
+
+    def wait(self, timeout_s: float) -> dict[str, Any]:
+        state = self.job.wait(timeout_s)
+        if not isinstance(state, dict):
+            pytest.fail("the grader lost track of a call running in your code's process", pytrace=False)
+        return state
 
     def result(self, timeout_s: float, what: str) -> Any:
-        self.thread.join(timeout_s)
-        if self.thread.is_alive():
+        state = self.wait(timeout_s)
+        if state.get("running") is not False:
             pytest.fail(f"{what} should have returned within {timeout_s:g} s, but it is still running", pytrace=False)
-        if self.error is not None:
-            pytest.fail(f"{what} raised {type(self.error).__name__}: {self.error}", pytrace=False)
-        return self.value
+        if state.get("error") is not None:
+            pytest.fail(f"{what} raised {state['error']}", pytrace=False)
+        return state.get("value")
 
 
 @pytest.fixture

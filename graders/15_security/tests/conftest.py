@@ -1,21 +1,24 @@
 """Fixtures and helpers for the 15_security hidden suite.
 
-`db` is an in-memory SQLite database with a `users` table and a secret `api_keys` table an
-injection could leak; `tree` is a folder of files with things outside it worth stealing;
-`compare_digest_calls` records calls to hmac.compare_digest. The `student` fixture (the imported
-submission) comes from the grader; nothing here imports it.
+The suite runs across the process boundary (exercise.toml `boundary = "process"`): the tests run
+in the grader's process, the student's `safe.py` in another one. What their functions are given
+that is not plain data is made in their process by the `HELPER` module, from data the tests send:
+`db` is (a handle to) an in-memory SQLite database with a `users` table and a secret `api_keys`
+table an injection could leak; `tree` names a folder of files, made in the student's process's
+temporary folder, with things outside it worth stealing; `compare_digest_calls` counts the calls
+to hmac.compare_digest made there. A file `safe_open` opens stays in their process too (a handle:
+`.read()` and `.close()` cross). The `student` fixture (a remote module) comes from the grader;
+nothing here imports it.
 """
 
 from __future__ import annotations
 
-import hmac
-import os
-import secrets
-import sqlite3
+import contextlib
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import PurePosixPath
 from types import ModuleType
 from typing import Any
 
@@ -38,28 +41,93 @@ USERS: list[tuple[int, str, str, int]] = [
 ]
 
 
-@pytest.fixture
-def db() -> Iterator[sqlite3.Connection]:
-    """An in-memory database with USERS, and an api_keys table holding API_SECRET."""
+#: Runs beside the student's code (the `student_helper` fixture), in the student's process: it makes
+#: what cannot cross the process boundary from the data the tests send, and counts calls to
+#: compare_digest. It holds no expected values: a student could read it.
+HELPER = """
+import hmac
+import os
+import secrets
+import sqlite3
+import tempfile
+
+SCHEMA = \"\"\"
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    is_admin INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE api_keys (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, secret TEXT NOT NULL);
+\"\"\"
+
+
+def database(users, secret):
     conn = sqlite3.connect(":memory:")
-    conn.executescript(
-        """
-        CREATE TABLE users (
-            id INTEGER PRIMARY KEY,
-            username TEXT NOT NULL UNIQUE,
-            email TEXT NOT NULL,
-            is_admin INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE TABLE api_keys (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, secret TEXT NOT NULL);
-        """
-    )
-    conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?)", USERS)
-    conn.execute("INSERT INTO api_keys (owner, secret) VALUES ('alice', ?)", (API_SECRET,))
+    conn.executescript(SCHEMA)
+    conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?)", users)
+    conn.execute("INSERT INTO api_keys (owner, secret) VALUES ('alice', ?)", (secret,))
     conn.commit()
+    return conn
+
+
+def tree(files, links):
+    \"\"\"A fresh folder holding `files` ({relative path: bytes}) and `links` ([link, target, is_dir]); its path.\"\"\"
+    root = tempfile.mkdtemp(prefix="site-")
+    for name, data in files.items():
+        path = os.path.join(root, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as out:
+            out.write(data)
+    for link, target, is_dir in links:
+        os.symlink(os.path.join(root, target), os.path.join(root, link), target_is_directory=is_dir)
+    return root
+
+
+calls = []
+real = hmac.compare_digest
+patched = []
+
+
+def spy(a, b):
+    calls.append(1)
+    return real(a, b)
+
+
+def install(student):
+    for owner in (hmac, secrets):
+        patched.append((owner, owner.compare_digest))
+        owner.compare_digest = spy
+    if getattr(student, "compare_digest", None) is real:
+        patched.append((student, real))
+        student.compare_digest = spy
+
+
+def uninstall():
+    while patched:
+        owner, original = patched.pop()
+        owner.compare_digest = original
+
+
+def count():
+    return len(calls)
+"""
+
+@pytest.fixture
+def helper(student: Any, student_helper: Callable[..., Any]) -> Any:
+    """The helper module, run in the student's process (a handle to it)."""
+    return student_helper(HELPER, "security_helper")
+
+
+@pytest.fixture
+def db(helper: Any) -> Iterator[Any]:
+    """An in-memory database with USERS, and an api_keys table holding API_SECRET (a handle to the connection)."""
+    conn = helper.database([list(user) for user in USERS], API_SECRET)
     try:
         yield conn
     finally:
-        conn.close()
+        with contextlib.suppress(Exception):  # after a restart the old handle is gone, and so is its database
+            conn.close()
 
 
 def user_row(username: str) -> dict[str, Any]:
@@ -72,58 +140,66 @@ def user_row(username: str) -> dict[str, Any]:
 
 @dataclass
 class Tree:
-    """A base folder to serve files from, and what lies around it."""
+    """A base folder to serve files from, and what lies around it (paths in the student's process)."""
 
-    root: Path  # holds everything below
-    base: Path  # root/files: the folder safe_open may read
-    secret: Path  # root/secret.txt: outside base
-    sibling_key: Path  # root/files-private/key.txt: a sibling whose name starts with base's
+    root: PurePosixPath  # holds everything below
+    base: PurePosixPath  # root/files: the folder safe_open may read
+    secret: PurePosixPath  # root/secret.txt: outside base
+    sibling_key: PurePosixPath  # root/files-private/key.txt: a sibling whose name starts with base's
+
+
+TREE_FILES: dict[str, bytes] = {
+    "files/notes.txt": b"public notes",
+    "files/sub/note.txt": b"a note in sub",
+    "files/reports/2024.txt": b"report 2024",
+    "files/50%25.txt": b"a name with a percent sign",
+    "secret.txt": b"TOP SECRET",
+    "outside/loot.txt": b"LOOT",
+    "files-private/key.txt": b"PRIVATE KEY",
+}
+TREE_LINKS: list[tuple[str, str, bool]] = [
+    ("files/alias.txt", "files/notes.txt", False),
+    ("files/escape.txt", "secret.txt", False),
+    ("files/outdir", "outside", True),
+    ("files-link", "files", True),
+]
 
 
 @pytest.fixture
-def tree(tmp_path: Path) -> Tree:
+def tree(helper: Any) -> Tree:
     """root/files/{notes.txt, sub/note.txt, reports/2024.txt, 50%25.txt, alias.txt -> notes.txt,
     escape.txt -> ../secret.txt, outdir -> ../outside/}, root/secret.txt, root/outside/loot.txt,
     root/files-private/key.txt, and root/files-link -> files (the base reached through a symlink)."""
-    root = tmp_path / "site"
-    base = root / "files"
-    (base / "sub").mkdir(parents=True)
-    (base / "reports").mkdir()
-    (root / "outside").mkdir()
-    (root / "files-private").mkdir()
-    (base / "notes.txt").write_bytes(b"public notes")
-    (base / "sub" / "note.txt").write_bytes(b"a note in sub")
-    (base / "reports" / "2024.txt").write_bytes(b"report 2024")
-    (base / "50%25.txt").write_bytes(b"a name with a percent sign")
-    (root / "secret.txt").write_bytes(b"TOP SECRET")
-    (root / "outside" / "loot.txt").write_bytes(b"LOOT")
-    (root / "files-private" / "key.txt").write_bytes(b"PRIVATE KEY")
-    os.symlink(base / "notes.txt", base / "alias.txt")
-    os.symlink(root / "secret.txt", base / "escape.txt")
-    os.symlink(root / "outside", base / "outdir", target_is_directory=True)
-    os.symlink(base, root / "files-link", target_is_directory=True)
-    return Tree(root, base, root / "secret.txt", root / "files-private" / "key.txt")
+    made = helper.tree(TREE_FILES, [list(link) for link in TREE_LINKS])
+    if not isinstance(made, str) or not made.startswith("/"):
+        pytest.fail("the grader could not make its folder of files in your code's process", pytrace=False)
+    root = PurePosixPath(made)
+    return Tree(root, root / "files", root / "secret.txt", root / "files-private" / "key.txt")
+
+
+class Calls:
+    """How many times compare_digest was called (asked of the helper each time)."""
+
+    def __init__(self, helper: Any) -> None:
+        self.helper = helper
+
+    def __len__(self) -> int:
+        count = self.helper.count()
+        return count if type(count) is int and count >= 0 else 0
 
 
 @pytest.fixture
-def compare_digest_calls(student: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, object]]:
-    """Record every call to hmac.compare_digest / secrets.compare_digest made while the test runs.
+def compare_digest_calls(student: Any, helper: Any) -> Iterator[Calls]:
+    """Count every call to hmac.compare_digest / secrets.compare_digest made while the test runs.
 
-    The real function still does the work; the list only shows whether it was used. A submission
+    The real function still does the work; the count only shows whether it was used. A submission
     that did `from hmac import compare_digest` is patched in its own namespace too.
     """
-    calls: list[tuple[object, object]] = []
-    real = hmac.compare_digest
-
-    def spy(a: Any, b: Any) -> bool:
-        calls.append((a, b))
-        return real(a, b)
-
-    monkeypatch.setattr(hmac, "compare_digest", spy)
-    monkeypatch.setattr(secrets, "compare_digest", spy)
-    if getattr(student, "compare_digest", None) is real:
-        monkeypatch.setattr(student, "compare_digest", spy)
-    return calls
+    helper.install(student)
+    try:
+        yield Calls(helper)
+    finally:
+        helper.uninstall()
 
 
 # --- HTML -------------------------------------------------------------------------------------
@@ -216,7 +292,7 @@ def assert_raises(
     pytest.fail(f"{what} should raise {expected.__name__}, but it returned {result!r}", pytrace=False)
 
 
-def read_via(student: ModuleType, base: Path, user_path: str, what: str = "") -> bytes:
+def read_via(student: ModuleType, base: PurePosixPath, user_path: str, what: str = "") -> bytes:
     """safe_open(base, user_path).read(), closing the file; fails readably (naming the call, or `what`) if it raises."""
     handle = call_ok(lambda: student.safe_open(str(base), user_path), what or f"safe_open(base, {user_path!r})")
     try:

@@ -1,6 +1,7 @@
 """Hidden suite for 15_security: SQL injection, HTML escaping, path traversal, constant-time compare.
 
-Every test attacks: each one pairs friendly input (which the vulnerable starter handles) with real
+The submission runs in its own process (see conftest.py): a database, a folder of files and a
+compare_digest spy are made there, and only plain data (and handles) come back. Every test attacks: each one pairs friendly input (which the vulnerable starter handles) with real
 attack payloads or a check of secure behaviour (which it does not). HTML is checked by parsing it
 the way a browser tokenizes it, so `&#34;` and `&quot;` are equally fine.
 
@@ -10,8 +11,7 @@ student's terms), without pytest's comparison dump.
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
+from pathlib import PurePosixPath
 from types import ModuleType
 from typing import Any
 
@@ -21,11 +21,11 @@ from conftest import API_SECRET, USERS, Tree, assert_raises, call_ok, parse_html
 # --- SQL: find_user --------------------------------------------------------------------------
 
 
-def find(student: ModuleType, db: sqlite3.Connection, username: str) -> Any:
+def find(student: ModuleType, db: Any, username: str) -> Any:
     return call_ok(lambda: student.find_user(db, username), f"find_user(conn, {username!r})")
 
 
-def assert_no_user(student: ModuleType, db: sqlite3.Connection, payload: str) -> None:
+def assert_no_user(student: ModuleType, db: Any, payload: str) -> None:
     got = find(student, db, payload)
     assert got is None, f"find_user(conn, {payload!r}) should be None (no user has that name), got {got!r}: SQL injection"
 
@@ -34,7 +34,7 @@ def assert_no_user(student: ModuleType, db: sqlite3.Connection, payload: str) ->
     2,
     hint="Never build SQL with f-strings: pass the value as a parameter, conn.execute('... WHERE username = ?', (username,)).",
 )
-def test_find_user_resists_or_true_injection(student: ModuleType, db: sqlite3.Connection) -> None:
+def test_find_user_resists_or_true_injection(student: ModuleType, db: Any) -> None:
     got = find(student, db, "bob")
     assert got == user_row("bob"), f"find_user(conn, 'bob') should be {user_row('bob')!r}, got {got!r}"
     assert find(student, db, "nobody") is None, "find_user(conn, 'nobody') should be None"
@@ -43,7 +43,7 @@ def test_find_user_resists_or_true_injection(student: ModuleType, db: sqlite3.Co
 
 
 @pytest.mark.points(1, hint="With a parameter, a name with an apostrophe (O'Brien) is just a name: no escaping by hand.")
-def test_find_user_finds_names_with_quotes(student: ModuleType, db: sqlite3.Connection) -> None:
+def test_find_user_finds_names_with_quotes(student: ModuleType, db: Any) -> None:
     got, expected = find(student, db, "O'Brien"), user_row("O'Brien")
     assert got == expected, f'find_user(conn, "O\'Brien") should be {expected!r}, got {got!r}'
     for payload in ("nobody' OR ''='", "O''Brien"):
@@ -55,7 +55,7 @@ def test_find_user_finds_names_with_quotes(student: ModuleType, db: sqlite3.Conn
     hint="WHERE username = ? matches exactly: no LIKE (% and _ would be wildcards) and no COLLATE NOCASE; "
     "return is_admin as a bool (True/False), not SQLite's 0/1.",
 )
-def test_find_user_matches_exactly(student: ModuleType, db: sqlite3.Connection) -> None:
+def test_find_user_matches_exactly(student: ModuleType, db: Any) -> None:
     for name in ("alice", "a_b", "O'Brien"):
         got, expected = find(student, db, name), user_row(name)
         assert got == expected, f"find_user(conn, {name!r}) should be {expected!r}, got {got!r}"
@@ -74,7 +74,7 @@ def test_find_user_matches_exactly(student: ModuleType, db: sqlite3.Connection) 
     hint="Pass the value as a ? parameter, never in the SQL text: even quotes escaped by hand leave it in the text, "
     "and SQLite refuses some characters there (a NUL byte).",
 )
-def test_find_user_never_puts_the_value_in_the_sql(student: ModuleType, db: sqlite3.Connection) -> None:
+def test_find_user_never_puts_the_value_in_the_sql(student: ModuleType, db: Any) -> None:
     got, expected = find(student, db, "O'Brien"), user_row("O'Brien")
     assert got == expected, f'find_user(conn, "O\'Brien") should be {expected!r}, got {got!r}'
     for payload in ("bob\x00", "bob\x00' OR '1'='1", "\x00"):
@@ -90,7 +90,7 @@ def test_find_user_never_puts_the_value_in_the_sql(student: ModuleType, db: sqli
 
 
 @pytest.mark.points(2, hint="A UNION SELECT payload must not leak another table: with a ? parameter it is only a strange name.")
-def test_find_user_resists_union_select(student: ModuleType, db: sqlite3.Connection) -> None:
+def test_find_user_resists_union_select(student: ModuleType, db: Any) -> None:
     payloads = [
         "nobody' UNION SELECT id, secret, owner, 1 FROM api_keys --",
         "' UNION SELECT 1, sqlite_version(), name, 1 FROM sqlite_master WHERE type='table' --",
@@ -106,7 +106,7 @@ def test_find_user_resists_union_select(student: ModuleType, db: sqlite3.Connect
     hint="A payload with '; DROP TABLE ...' must be a harmless lookup that finds "
     "nobody, not an error and not a second statement.",
 )
-def test_find_user_resists_stacked_queries(student: ModuleType, db: sqlite3.Connection) -> None:
+def test_find_user_resists_stacked_queries(student: ModuleType, db: Any) -> None:
     payloads = [
         "'; DROP TABLE users; --",
         "bob'; UPDATE users SET is_admin = 1 WHERE username = 'bob'; --",
@@ -122,7 +122,7 @@ def test_find_user_resists_stacked_queries(student: ModuleType, db: sqlite3.Conn
 # --- SQL: search_users -----------------------------------------------------------------------
 
 
-def search(student: ModuleType, db: sqlite3.Connection, text: str, order_by: str | None = None) -> Any:
+def search(student: ModuleType, db: Any, text: str, order_by: str | None = None) -> Any:
     if order_by is None:
         return call_ok(lambda: student.search_users(db, text), f"search_users(conn, {text!r})")
     return call_ok(
@@ -135,7 +135,7 @@ def search(student: ModuleType, db: sqlite3.Connection, text: str, order_by: str
     hint="Pass the LIKE pattern as a parameter: '... WHERE username LIKE ? ...' with "
     "('%' + text + '%',), never inside the SQL string.",
 )
-def test_search_users_resists_injection(student: ModuleType, db: sqlite3.Connection) -> None:
+def test_search_users_resists_injection(student: ModuleType, db: Any) -> None:
     got = search(student, db, "li")
     assert got == ["alice", "charlie"], f"search_users(conn, 'li') should be ['alice', 'charlie'], got {got!r}"
     got = search(student, db, "AL")
@@ -152,7 +152,7 @@ def test_search_users_resists_injection(student: ModuleType, db: sqlite3.Connect
     hint="A column name cannot be a ? parameter: check order_by against a whitelist ('id', "
     "'username', 'email') and raise ValueError otherwise.",
 )
-def test_search_users_whitelists_order_by(student: ModuleType, db: sqlite3.Connection) -> None:
+def test_search_users_whitelists_order_by(student: ModuleType, db: Any) -> None:
     orders = {
         "username": ["O'Brien", "a_b", "axb", "back\\slash", "bob"],
         "id": ["bob", "O'Brien", "a_b", "axb", "back\\slash"],
@@ -184,7 +184,7 @@ def test_search_users_whitelists_order_by(student: ModuleType, db: sqlite3.Conne
     1,
     hint=r"In LIKE, % and _ are wildcards: escape \ then % and _ with a backslash and add ESCAPE '\' so they match themselves.",
 )
-def test_search_users_treats_wildcards_literally(student: ModuleType, db: sqlite3.Connection) -> None:
+def test_search_users_treats_wildcards_literally(student: ModuleType, db: Any) -> None:
     cases = {"_": ["a_b"], "%": ["100%"], "0%": ["100%"], "\\": ["back\\slash"], "a_": ["a_b"], "x": ["axb"]}
     for text, expected in cases.items():
         got = search(student, db, text)
@@ -330,7 +330,7 @@ def test_render_escapes_every_special_character(student: ModuleType) -> None:
 # --- paths: safe_open -------------------------------------------------------------------------
 
 
-def assert_refused(student: ModuleType, base: Path, user_path: str, also: tuple[type[BaseException], ...] = ()) -> None:
+def assert_refused(student: ModuleType, base: PurePosixPath, user_path: str, also: tuple[type[BaseException], ...] = ()) -> None:
     """safe_open(base, user_path) must raise UnsafePathError (or one of `also`), never open a file."""
     what = f"safe_open(base, {user_path!r})"
     try:
@@ -461,7 +461,7 @@ def test_safe_open_missing_files(student: ModuleType, tree: Tree) -> None:
     2,
     hint="Compare secrets with hmac.compare_digest, never ==: == stops at the first differing byte, which leaks through timing.",
 )
-def test_tokens_match_uses_compare_digest(student: ModuleType, compare_digest_calls: list[tuple[object, object]]) -> None:
+def test_tokens_match_uses_compare_digest(student: ModuleType, compare_digest_calls: Any) -> None:
     token = "tok_3f9a1c0e7b2d"
     assert call_ok(lambda: student.tokens_match(token, token), "tokens_match(token, token)") is True, (
         "tokens_match(token, the same token) should be True"
