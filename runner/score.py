@@ -145,7 +145,8 @@ def check_run(run: CheckedRun, reports: Reports, sentinel: str | None, must_repo
     On the shared path a run that ended early may honestly lose the sentinel (it runs last, in the
     process the student's code can end). Across the process boundary (``must_report``) the grader
     process is out of the student's reach, so a missing sentinel is forged unless the run was
-    stopped for time or memory, which the supervisor or the host saw for themselves.
+    stopped for time or memory or never answered at all, which the supervisor or the host saw for
+    themselves.
     """
     if run.exit is not None and run.exit.rejected_events:
         reports.flags.append(f"{run.exit.rejected_events} unreadable lines were written to the result channel")
@@ -153,7 +154,7 @@ def check_run(run: CheckedRun, reports: Reports, sentinel: str | None, must_repo
         return
     found = reports.tests.pop(sentinel, None)
     stopped = stop_reason(run, reports.done)
-    excused = stopped is not None and stopped.kind in (StopKind.OUT_OF_TIME, StopKind.OUT_OF_MEMORY)
+    excused = stopped is not None and stopped.kind in (StopKind.OUT_OF_TIME, StopKind.OUT_OF_MEMORY, StopKind.NO_ANSWER)
     if found is not None and found.status == "passed":
         reports.flags.append("a test that always fails was reported as passed: results were forged")
     elif found is None and (reports.done or (must_report and not excused)):
