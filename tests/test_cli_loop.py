@@ -1,0 +1,193 @@
+"""The student's loop on the command line: one cause said once, ids, focus, plain output.
+The sandbox is a fake here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runner import cli
+from runner.exercise import Exercise
+from runner.render import write_reports
+from runner.sandbox import RunOutcome, RunRequest
+from runner.sandbox.fake import FakeSandbox, outcome
+
+from .conftest import working_copy
+
+BOOM = "NotImplementedError: make_engine: create the engine, then Base.metadata.create_all(engine)"
+
+
+def starter_like(exercise: Exercise) -> FakeSandbox:
+    """Every test stops at the same student line, as 04's starter does; the kernel's warning in
+    the output."""
+
+    def respond(request: RunRequest) -> RunOutcome:
+        sentinel = next(name for name in request.suite if name not in exercise.suite_files())
+        ran = outcome({**{t.id: "error" for t in exercise.tests}, f"{sentinel}::{sentinel[:-3]}": "failed"})
+        events = tuple(
+            {**e, "message": BOOM, "location": {"file": "bookshop.py", "line": 37}} if e.get("type") == "test" else e
+            for e in ran.events
+        )
+        noise = "[IPKernelApp] WARNING | Kernel is running over TCP without encryption.\n"
+        return replace(ran, events=events, exit={**(ran.exit or {}), "output": noise})
+
+    return FakeSandbox(respond)
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, root: Path) -> CliRunner:
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("COLUMNS", "80")
+    return CliRunner()
+
+
+def use(monkeypatch: pytest.MonkeyPatch, sandbox: FakeSandbox) -> None:
+    monkeypatch.setattr(cli, "open_sandbox", lambda backend, image, prewarm=False: sandbox)
+
+
+def test_the_starter_says_its_one_cause_once_in_80_columns(
+    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
+) -> None:
+    use(monkeypatch, starter_like(sqlalchemy_exercise))
+    monkeypatch.setattr(cli.console, "width", 80)
+    folder = working_copy(tmp_path, sqlalchemy_exercise)
+    result = run.invoke(cli.main, [str(folder), "--reports", str(tmp_path / "reports")])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    count = len(sqlalchemy_exercise.tests)
+    assert lines[1].startswith(f"x {count} tests stop at bookshop.py:37: NotImplementedError: make_engine")
+    assert result.output.count("make_engine: create the engine") == 1
+    assert len(lines) <= 16 and max(map(len, lines)) <= 80
+    assert "IPKernelApp" not in result.output
+    page = (tmp_path / "reports" / sqlalchemy_exercise.id / "report.html").read_text()
+    assert page.count('class="card cause"') == 1 and page.count('class="card"') == 0
+    assert f"{count} tests stop at bookshop.py:37" in page
+    assert "IPKernelApp" not in page
+    assert "IPKernelApp" not in (tmp_path / "reports" / sqlalchemy_exercise.id / "results.json").read_text()
+
+
+def answering_selected(exercise: Exercise, status: str = "passed") -> FakeSandbox:
+    """Answers for the tests the run was asked to run: those the selection hook does not drop."""
+
+    def respond(request: RunRequest) -> RunOutcome:
+        sentinel = next(name for name in request.suite if name not in exercise.suite_files())
+        hook = request.suite["conftest.py"].decode().partition("_GRADE_DROPPED")[2]
+        chosen = {t.id: status for t in exercise.tests if repr(t.id) not in hook}
+        return outcome({**chosen, f"{sentinel}::{sentinel[:-3]}": "failed"})
+
+    return FakeSandbox(respond)
+
+
+def test_k_grades_the_selection_and_says_it_is_partial(
+    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
+) -> None:
+    use(monkeypatch, answering_selected(sqlalchemy_exercise))
+    reports = tmp_path / "reports"
+    result = run.invoke(cli.main, ["04", "-k", "make_engine", "--reports", str(reports)])
+    assert result.exit_code == 0, result.output
+    assert "partial: 2/2 (100 %) of the 2 selected tests, not your score" in " ".join(result.output.split())
+    saved = json.loads((reports / "04_sqlalchemy" / "partial" / "results.json").read_text())
+    assert saved["selected"] == "-k make_engine" and len(saved["tests"]) == 2
+    assert not (reports / "04_sqlalchemy" / "results.json").exists(), "a partial run never stands for the full one"
+    page = (reports / "04_sqlalchemy" / "partial" / "report.html").read_text()
+    assert "Partial run" in page
+
+
+def test_failed_only_regrades_what_failed_last_time(
+    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
+) -> None:
+    from tests.test_results_render import sample
+
+    reports = tmp_path / "reports"
+    write_reports(sample(sqlalchemy_exercise, failing=3), reports / "04_sqlalchemy")
+    use(monkeypatch, answering_selected(sqlalchemy_exercise))
+    result = run.invoke(cli.main, ["04_sqlalchemy", "--failed-only", "--json", "--reports", str(reports)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)  # nothing else on stdout
+    assert data["selected"] == "--failed-only"
+    assert [t["id"] for t in data["tests"]] == [t.id for t in sqlalchemy_exercise.tests[:3]]
+
+
+def test_json_and_quiet_keep_stdout_for_their_answer(
+    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
+) -> None:
+    use(monkeypatch, starter_like(sqlalchemy_exercise))
+    result = run.invoke(cli.main, ["04", "--json", "--reports", str(tmp_path / "r")])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["score"] == 0
+    quiet = run.invoke(cli.main, ["04", "-q", "--reports", str(tmp_path / "r")])
+    assert quiet.exit_code == 1 and len(quiet.stdout.strip().splitlines()) == 1
+    assert quiet.stdout.startswith(f"0/{sqlalchemy_exercise.max_score} (0 %)")
+
+
+def test_a_typo_gets_a_suggestion(run: CliRunner) -> None:
+    result = run.invoke(cli.main, ["verfy", "04"])
+    assert result.exit_code == 2
+    assert "No such command 'verfy'. Did you mean 'verify'?" in result.output
+    exercise_typo = run.invoke(cli.main, ["04_sqlalchemi"])
+    assert exercise_typo.exit_code == 2 and "Did you mean '04_sqlalchemy'?" in exercise_typo.output
+
+
+def test_completion_offers_commands_and_exercise_ids(run: CliRunner) -> None:
+    from click.shell_completion import ShellComplete
+
+    complete = ShellComplete(cli.main, {}, "grade", "_GRADE_COMPLETE")
+    assert "04_sqlalchemy" in [item.value for item in complete.get_completions([], "04")]
+    assert "verify" in [item.value for item in complete.get_completions([], "ver")]
+    assert "04_sqlalchemy" in [item.value for item in complete.get_completions(["verify"], "0")]
+
+
+def no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from runner.errors import SandboxUnavailable
+    from runner.sandbox import docker
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise SandboxUnavailable("cannot reach the Docker engine (gone); start it", reason="no Docker engine answered (gone)")
+
+    monkeypatch.setattr(docker, "connect", refuse)
+
+
+def test_without_an_engine_single_grading_says_it_falls_back_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_engine(monkeypatch)
+    sandbox = cli.open_sandbox("auto", "grade-sandbox:latest")
+    assert sandbox.name == "local"
+    said = capsys.readouterr().err.strip()
+    assert len(said.splitlines()) == 1
+    assert said.startswith("warning: no Docker engine answered (gone), so this grades with --backend local (")
+    assert "--backend docker refuses" in said
+
+
+def test_without_an_engine_batch_exits_3(
+    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
+) -> None:
+    no_engine(monkeypatch)
+    folder = tmp_path / "subs" / "alice"
+    folder.mkdir(parents=True)
+    (folder / "bookshop.py").write_text("x = 1\n")
+    result = run.invoke(cli.main, ["batch", str(tmp_path / "subs"), "--exercise", "04", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3, result.output
+    assert "cannot reach the Docker engine" in result.output
+
+
+def test_ci_outputs_say_the_cause_once(sqlalchemy_exercise: Exercise) -> None:
+    from runner.ci import error_annotations, step_summary
+    from runner.grading import grade_submission
+    from runner.submission import collect_submission
+
+    result = grade_submission(
+        sqlalchemy_exercise, collect_submission(sqlalchemy_exercise.path, sqlalchemy_exercise), starter_like(sqlalchemy_exercise)
+    )
+    count = len(sqlalchemy_exercise.tests)
+    lines = error_annotations(result, "exercises/04_sqlalchemy")
+    assert len(lines) == 1
+    where = "file=exercises/04_sqlalchemy/bookshop.py,line=37"
+    assert lines[0].startswith(f"::error {where},title=04_sqlalchemy%3A {count} tests stop at bookshop.py%3A37::")
+    summary = step_summary([result])
+    assert summary.split("### What to fix")[1].count("make\\_engine: create the engine") == 1
+    assert f"{count} tests stop at bookshop\\.py:37" in summary
