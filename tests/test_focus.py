@@ -99,3 +99,14 @@ def test_the_hook_deselects_in_a_real_pytest_run(tmp_path: Path, sqlalchemy_exer
     assert "2 passed, 1 deselected" in ran.stdout
     with pytest.raises(UsageError, match="selects its own tests"):
         selected_suite({"conftest.py": b"def pytest_collection_modifyitems(items): pass\n"}, every, Selection("x", every))
+
+
+def test_verify_and_batch_ids_get_suggestions_too(root: Path) -> None:
+    from runner.errors import ExerciseError
+    from runner.exercise import exercise_path
+
+    assert exercise_path(root, "04") == root / "exercises" / "04_sqlalchemy"
+    with pytest.raises(ExerciseError, match=r"no exercise '04_sqlalchemi'\. Did you mean '04_sqlalchemy'\?"):
+        exercise_path(root, "04_sqlalchemi")
+    with pytest.raises(ExerciseError, match=r"Known: 01_python_basics, 02_http_json"):
+        exercise_path(root, "zzz")
