@@ -80,7 +80,7 @@ def open_sandbox(backend: str, image: str, prewarm: bool = False) -> Sandbox:
 
     ``prewarm`` (batches) starts each next container while the current one runs.
     """
-    from .sandbox.local import WARNING, LocalSandbox
+    from .sandbox.local import WARNING, LocalSandbox, fallback_notice
 
     if backend == "local":
         errors.print(f"[yellow]warning:[/] {WARNING}")
@@ -92,16 +92,9 @@ def open_sandbox(backend: str, image: str, prewarm: bool = False) -> Sandbox:
     try:
         client = connect()
     except SandboxUnavailable as exc:
-        errors.print(f"[yellow]warning:[/] {shown(fallback_line(exc.reason))}", soft_wrap=True)
+        errors.print(f"[yellow]warning:[/] {shown(fallback_notice(exc.reason))}", soft_wrap=True)
         return LocalSandbox()
     return DockerSandbox(image, client, prewarm=prewarm)
-
-
-def fallback_line(reason: str) -> str:
-    """The one line ``--backend auto`` prints when it grades without Docker: why, what it does instead."""
-    from .sandbox.local import WARNING
-
-    return f"{reason}, so this grades with --backend local ({WARNING}); --backend docker refuses instead"
 
 
 def styled(status: str) -> str:
@@ -113,6 +106,15 @@ def indented(markup: str, by: int = 2) -> Padding:
     return Padding(markup, (0, 0, 0, by))
 
 
+def failure(markup: str) -> Table:
+    """``x markup``, its wrapped lines under the text rather than under the mark."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row("[red]x[/]", markup)
+    return grid
+
+
 def print_result(result: SubmissionResult, failed_only: bool = False) -> None:
     """What the student reads, in :mod:`runner.feedback`'s order: failed notebook cells, each
     cause once (with its student line, its count and one hint), the other failures with their
@@ -121,16 +123,16 @@ def print_result(result: SubmissionResult, failed_only: bool = False) -> None:
     console.print(f"[bold]{shown(result.exercise_title)}[/]  ({shown(result.submission)})")
     for cell in said.cells:
         where = f", line {cell.line}" if cell.line else ""
-        console.print(f"[red]x[/] notebook cell {cell.index}{where}: {styled(cell.status)}")
+        console.print(failure(f"notebook cell {cell.index}{where}: {styled(cell.status)}"))
         if cell.error:
             console.print(indented(shown(first_line(cell.error)[:300])))
     for cause in said.causes:
-        console.print(f"[red]x[/] [bold]{shown(cause.headline[:400])}[/]")
+        console.print(failure(f"[bold]{shown(cause.headline[:400])}[/]"))
         if cause.hint:
             console.print(indented(f"[cyan]hint:[/] {shown(cause.hint)}"))
         console.print(indented(f"[dim]{shown(names_list(cause.tests))}[/]"))
     for test in said.others:
-        console.print(f"[red]x[/] [bold]{shown(test.name)}[/]  {styled(test.status)} {test.score:g}/{test.max_score:g}")
+        console.print(failure(f"[bold]{shown(test.name)}[/]  {styled(test.status)} {test.score:g}/{test.max_score:g}"))
         why = shown(first_line(test.message)[:300])
         if test.location:
             why += f" [dim]({shown(test.location.file)}:{test.location.line})[/]"

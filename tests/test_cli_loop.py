@@ -191,3 +191,12 @@ def test_ci_outputs_say_the_cause_once(sqlalchemy_exercise: Exercise) -> None:
     summary = step_summary([result])
     assert summary.split("### What to fix")[1].count("make\\_engine: create the engine") == 1
     assert f"{count} tests stop at bookshop\\.py:37" in summary
+
+
+def test_notebook_cells_that_failed_come_first(basics_exercise: Exercise, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.test_results_render import sample
+
+    cli.print_result(sample(basics_exercise))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("x notebook cell 4, line 2: error")
+    assert "ZeroDivisionError: division by zero" in lines[2]

@@ -110,3 +110,13 @@ def test_verify_and_batch_ids_get_suggestions_too(root: Path) -> None:
         exercise_path(root, "04_sqlalchemi")
     with pytest.raises(ExerciseError, match=r"Known: 01_python_basics, 02_http_json"):
         exercise_path(root, "zzz")
+
+
+def test_a_suite_of_mutants_cannot_be_narrowed(root: Path) -> None:
+    from runner.exercise import load_exercise
+
+    testing = load_exercise(root / "exercises" / "16_testing")
+    with pytest.raises(UsageError, match="do not apply"):
+        keyword_selection(testing, "reference")
+    with pytest.raises(UsageError, match="do not apply"):
+        failed_selection(testing, sample(load_exercise(root / "exercises" / "04_sqlalchemy")))
