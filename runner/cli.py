@@ -167,9 +167,9 @@ class GradeGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         at = 0
-        while at < len(args) and args[at].startswith("-"):
-            at += 2 if args[at] == "--graders" else 1  # the group's only option with a value
-        if at < len(args) and args[at] not in self.commands:
+        while at < len(args) and args[at] in ("--graders", "--version", "-h", "--help"):  # the group's options
+            at += 2 if args[at] == "--graders" else 1  # the only one with a value
+        if at < len(args) and args[at] not in self.commands:  # an exercise, or grading's options first (-k EXPR 04)
             word = args[at]
             visible = [name for name, command in self.commands.items() if not command.hidden]
             close = suggestions(word, visible)
@@ -180,7 +180,7 @@ class GradeGroup(click.Group):
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
         """The commands, then the exercise ids (``grade 04<TAB>``)."""
-        return [*super().shell_complete(ctx, incomplete), *(CompletionItem(i) for i in completions(incomplete))]
+        return [*super().shell_complete(ctx, incomplete), *complete_exercises(ctx, self, incomplete)]
 
 
 @click.group(cls=GradeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -214,9 +214,9 @@ backend_option = click.option(
 image_option = click.option("--image", default="grade-sandbox:latest", show_default=True, help="Sandbox image.")
 
 
-def complete_exercises(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """Shell completion of an exercise argument."""
-    return [CompletionItem(ident) for ident in completions(incomplete)]
+def complete_exercises(ctx: click.Context, param: click.Parameter | click.Command, incomplete: str) -> list[CompletionItem]:
+    """Shell completion of an exercise: its ids, else the shell's own folder completion."""
+    return [CompletionItem(ident) for ident in completions(incomplete)] or [CompletionItem(incomplete, type="dir")]
 
 
 @main.command("exercise", hidden=True)

@@ -139,6 +139,8 @@ def test_completion_offers_commands_and_exercise_ids(run: CliRunner) -> None:
     assert "04_sqlalchemy" in [item.value for item in complete.get_completions([], "04")]
     assert "verify" in [item.value for item in complete.get_completions([], "ver")]
     assert "04_sqlalchemy" in [item.value for item in complete.get_completions(["verify"], "0")]
+    folders = complete.get_completions([], "exercises/0")
+    assert [(item.type, item.value) for item in folders] == [("dir", "exercises/0")], "a path: the shell completes folders"
 
 
 def no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -200,3 +202,14 @@ def test_notebook_cells_that_failed_come_first(basics_exercise: Exercise, capsys
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith("x notebook cell 4, line 2: error")
     assert "ZeroDivisionError: division by zero" in lines[2]
+
+
+def test_grading_options_may_come_before_the_exercise(
+    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlalchemy_exercise: Exercise
+) -> None:
+    use(monkeypatch, answering_selected(sqlalchemy_exercise))
+    result = run.invoke(cli.main, ["-k", "make_engine", "-q", "04", "--reports", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("partial:")
+    assert run.invoke(cli.main, ["--version"]).exit_code == 0
+    assert "grade batch" in run.invoke(cli.main, ["--help"]).output
