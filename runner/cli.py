@@ -22,7 +22,7 @@ from rich.table import Table
 from . import __version__
 from .errors import GraderError, SandboxUnavailable, UsageError
 from .exercise import GRADERS_ENV, all_exercises, exercise_path, find_root, load_exercise, select_exercises, use_graders
-from .feedback import feedback, first_line, names_list
+from .feedback import NAMES_SHOWN, feedback, first_line, names_list, shortened
 from .focus import combined, completions, failed_selection, keyword_selection, resolve_exercise, suggestions
 from .grading import VerifyRow, grade_folder, verify_exercise
 from .render import STATUS_LABELS, write_reports
@@ -133,16 +133,16 @@ def print_result(result: SubmissionResult, failed_only: bool = False) -> None:
         console.print(indented(f"[dim]{shown(names_list(cause.tests))}[/]"))
     for test in said.others:
         console.print(failure(f"[bold]{shown(test.name)}[/]  {styled(test.status)} {test.score:g}/{test.max_score:g}"))
-        why = shown(first_line(test.message)[:300])
+        why = shown(shortened(first_line(test.message)))
         if test.location:
             why += f" [dim]({shown(test.location.file)}:{test.location.line})[/]"
         if why:
             console.print(indented(why))
         if test.hint:
             console.print(indented(f"[cyan]hint:[/] {shown(test.hint)}"))
-    if said.passed and not failed_only:
-        names = ", ".join(t.name for t in said.passed)
-        console.print(f"[green]ok[/] {len(said.passed)} passed: [dim]{shown(names)}[/]")
+    if said.passed and not failed_only:  # names only while they are few: the report lists them all
+        names = f": [dim]{shown(names_list(said.passed))}[/]" if len(said.passed) <= NAMES_SHOWN else ""
+        console.print(f"[green]ok[/] {len(said.passed)} passed{names}")
     for flag in result.flags:
         console.print(f"[bold red]flagged:[/] {shown(flag)}")
     console.print(score_line(result))

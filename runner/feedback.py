@@ -121,6 +121,14 @@ def without_noise(text: str) -> str:
     return "".join(kept)
 
 
+def shortened(text: str, limit: int = 400) -> str:
+    """``text`` cut at a word boundary near ``limit`` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut + " …"
+
+
 def names_list(tests: tuple[TestResult, ...], shown: int = NAMES_SHOWN) -> str:
     """``a, b, c and 25 more``: a cause's tests, short."""
     names = ", ".join(t.name for t in tests[:shown])

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runner.feedback import Cause, group_failures, names_list, without_noise
+from runner.feedback import Cause, group_failures, names_list, shortened, without_noise
 from runner.results import Location, TestStatus
 from runner.results import TestResult as Outcome
 
@@ -107,3 +107,11 @@ def test_a_cause_shares_one_message_and_line_and_others_share_none(tests: list[O
     for test in others:
         assert not test.message.strip() or (test.message.strip(), test.location) not in keys
     assert [len(c.tests) for c in causes] == sorted((len(c.tests) for c in causes), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [("short", 10, "short"), ("one two three", 9, "one two …"), ("abcdefghij", 4, "abcd …"), ("exactly", 7, "exactly")],
+)
+def test_shortened_cuts_at_a_word_with_an_ellipsis(text: str, limit: int, expected: str) -> None:
+    assert shortened(text, limit) == expected
