@@ -167,8 +167,8 @@ class GradeGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         at = 0
-        while at < len(args) and args[at] in ("--graders", "--version", "-h", "--help"):  # the group's options
-            at += 2 if args[at] == "--graders" else 1  # the only one with a value
+        while at < len(args) and (args[at] in ("--graders", "--version", "-h", "--help") or args[at].startswith("--graders=")):
+            at += 2 if args[at] == "--graders" else 1  # the group's options; --graders DIR has a value
         if at < len(args) and args[at] not in self.commands:  # an exercise, or grading's options first (-k EXPR 04)
             word = args[at]
             visible = [name for name, command in self.commands.items() if not command.hidden]

@@ -213,3 +213,17 @@ def test_grading_options_may_come_before_the_exercise(
     assert result.output.startswith("partial:")
     assert run.invoke(cli.main, ["--version"]).exit_code == 0
     assert "grade batch" in run.invoke(cli.main, ["--help"]).output
+
+
+@pytest.mark.parametrize("form", ["--graders={}", "--graders {}"])
+def test_the_graders_option_stays_with_the_group(
+    run: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, root: Path, sqlalchemy_exercise: Exercise, form: str
+) -> None:
+    from runner.exercise import GRADERS_ENV
+
+    monkeypatch.setenv(GRADERS_ENV, str(root / "graders"))  # restored after the test, whatever --graders sets
+    use(monkeypatch, answering_selected(sqlalchemy_exercise))
+    args = [*form.format(root / "graders").split(" "), "-k", "make_engine", "-q", "04", "--reports", str(tmp_path / "r")]
+    result = run.invoke(cli.main, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("partial:")
