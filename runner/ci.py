@@ -25,9 +25,10 @@ from pathlib import Path
 
 from .errors import UsageError
 from .exercise import Exercise
+from .feedback import feedback, first_line
 from .grading import grade_folder
 from .render import markdown_text, render_junit_suites, render_markdown, test_feedback, write_reports
-from .results import SubmissionResult, TestResult, write_atomic
+from .results import Location, SubmissionResult, TestResult, write_atomic
 from .sandbox import Sandbox
 
 
@@ -82,23 +83,36 @@ MAX_ANNOTATIONS = 10
 
 
 def error_annotations(result: SubmissionResult, folder: str) -> list[str]:
-    """One ``::error`` per test that did not pass, at the student's file and line when known; at most
-    :data:`MAX_ANNOTATIONS` of them, then one ``::notice`` that counts the rest."""
+    """In :mod:`runner.feedback`'s order, one ``::error`` per cause (at its student line, saying
+    how many tests it stops) and one per other test that did not pass, at the student's file and
+    line when known; at most :data:`MAX_ANNOTATIONS` of them, then one ``::notice`` that counts
+    the tests left unsaid."""
+    said = feedback(result)
+    items: list[tuple[str, Location | None, str, int]] = [
+        (f"{result.exercise}: {cause.headline.split(': ', 1)[0]}", cause.location, with_hint(cause.summary, cause.hint),
+         len(cause.tests))
+        for cause in said.causes
+    ]  # fmt: skip
+    items += [
+        (f"{result.exercise}: {test.name} ({test.status})", test.location,
+         with_hint(first_line(test.message) or test.status, test.hint), 1)
+        for test in said.others
+    ]  # fmt: skip
     lines = []
-    failing = [t for t in result.tests if t.status != "passed"]
-    for test in failing[:MAX_ANNOTATIONS]:
-        props = [f"title={escape_property(f'{result.exercise}: {test.name} ({test.status})')}"]
-        if test.location is not None:
-            props.insert(0, f"file={escape_property(f'{folder}/{test.location.file}')},line={test.location.line}")
-        message = (test.message.strip().splitlines() or [test.status])[0][:300]
-        if test.hint:
-            message += f" Hint: {test.hint}"
+    for title, location, message, _ in items[:MAX_ANNOTATIONS]:
+        props = [f"title={escape_property(title)}"]
+        if location is not None:
+            props.insert(0, f"file={escape_property(f'{folder}/{location.file}')},line={location.line}")
         lines.append(f"::error {','.join(props)}::{escape_data(message)}")
-    if len(failing) > MAX_ANNOTATIONS:
-        rest = len(failing) - MAX_ANNOTATIONS
+    rest = sum(count for *_, count in items[MAX_ANNOTATIONS:])
+    if rest:
         title = escape_property(f"{result.exercise}: {rest} more tests did not pass")
         lines.append(f"::notice title={title}::{escape_data(f'{rest} more: see the job summary or reports/junit.xml')}")
     return lines
+
+
+def with_hint(message: str, hint: str) -> str:
+    return f"{message[:300]} Hint: {hint}" if hint else message[:300]
 
 
 def fence_tokens() -> tuple[str, str]:
@@ -225,8 +239,9 @@ def grade_ci(
     ``reports_dir/NN_topic``, all of them to ``reports_dir/junit.xml``, and GitHub's step summary
     and ``result`` output where given (``$GITHUB_STEP_SUMMARY``, ``$GITHUB_OUTPUT``)."""
     results = []
-    for exercise in exercises:
-        on_stage(f"grading {exercise.id}")
+    chosen = list(exercises)
+    for number, exercise in enumerate(chosen, start=1):
+        on_stage(f"grading {exercise.id} ({number}/{len(chosen)})")
         result = grade_folder(exercise, exercise.path, sandbox)
         write_reports(result, reports_dir / exercise.id)
         results.append(result)

@@ -12,14 +12,18 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
+from click.shell_completion import CompletionItem
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import __version__, flows
 from .errors import GraderError, UsageError
 from .exercise import GRADERS_ENV, Exercise, all_exercises, exercise_path, find_root, load_exercise, select_exercises, use_graders
+from .feedback import NAMES_SHOWN, feedback, first_line, names_list, shortened
+from .focus import combined, completions, failed_selection, keyword_selection, resolve_exercise, suggestions
 from .grading import VerifyRow, grade_folder, verify_exercise
 from .render import STATUS_LABELS, STATUS_TONES, write_reports
 from .results import SubmissionResult, load_results
@@ -106,32 +110,59 @@ def style(status: str) -> str:
     return TONE_STYLES.get(STATUS_TONES.get(status, ""), "white")
 
 
-def print_result(result: SubmissionResult) -> None:
-    table = Table(title=f"{shown(result.exercise_title)}  ({shown(result.submission)})", title_justify="left")
-    table.add_column("Test", overflow="fold")
-    table.add_column("Points", justify="right", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Why / hint", overflow="fold", ratio=2)
-    for test in result.tests:
-        why = ""
-        if test.status != "passed":
-            first = test.message.strip().splitlines()[0] if test.message.strip() else ""
-            why = shown(first[:160])
-            if test.location:
-                why += f" [dim]({shown(test.location.file)}:{test.location.line})[/]"
-            if test.hint:
-                why += f"\n[cyan]hint:[/] {shown(test.hint)}"
-        table.add_row(shown(test.name), f"{test.score:g}/{test.max_score:g}", styled(test.status), why)
-    console.print(table)
-    failed_cells = [c for c in result.cells if c.status != "ok"]
-    for cell in failed_cells:
+def indented(markup: str, by: int = 2) -> Padding:
+    """``markup`` printed ``by`` columns in, its wrapped lines too."""
+    return Padding(markup, (0, 0, 0, by))
+
+
+def failure(markup: str) -> Table:
+    """``x markup``, its wrapped lines under the text rather than under the mark."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row("[red]x[/]", markup)
+    return grid
+
+
+def print_result(result: SubmissionResult, failed_only: bool = False) -> None:
+    """What the student reads, in :mod:`runner.feedback`'s order: failed notebook cells, each
+    cause once (with its student line, its count and one hint), the other failures with their
+    message and hint, then what passed (unless ``failed_only``) and the score."""
+    said = feedback(result)
+    console.print(f"[bold]{shown(result.exercise_title)}[/]  ({shown(result.submission)})")
+    for cell in said.cells:
         where = f", line {cell.line}" if cell.line else ""
-        console.print(f"  notebook cell {cell.index}{where}: {styled(cell.status)} {shown(cell.error or '')}")
+        console.print(failure(f"notebook cell {cell.index}{where}: {styled(cell.status)}"))
+        if cell.error:
+            console.print(indented(shown(first_line(cell.error)[:300])))
+    for cause in said.causes:
+        console.print(failure(f"[bold]{shown(cause.headline[:400])}[/]"))
+        if cause.hint:
+            console.print(indented(f"[cyan]hint:[/] {shown(cause.hint)}"))
+        console.print(indented(f"[dim]{shown(names_list(cause.tests))}[/]"))
+    for test in said.others:
+        console.print(failure(f"[bold]{shown(test.name)}[/]  {styled(test.status)} {test.score:g}/{test.max_score:g}"))
+        why = shown(shortened(first_line(test.message)))
+        if test.location:
+            why += f" [dim]({shown(test.location.file)}:{test.location.line})[/]"
+        if why:
+            console.print(indented(why))
+        if test.hint:
+            console.print(indented(f"[cyan]hint:[/] {shown(test.hint)}"))
+    if said.passed and not failed_only:  # names only while they are few: the report lists them all
+        names = f": [dim]{shown(names_list(said.passed))}[/]" if len(said.passed) <= NAMES_SHOWN else ""
+        console.print(f"[green]ok[/] {len(said.passed)} passed{names}")
     for flag in result.flags:
         console.print(f"[bold red]flagged:[/] {shown(flag)}")
-    console.print(
-        f"[bold]{result.score:g}/{result.max_score:g}[/] ({result.percent:g} %)  {styled(result.status)}  {shown(result.message)}"
-    )
+    console.print(score_line(result))
+
+
+def score_line(result: SubmissionResult) -> str:
+    """The last line: the score, the status and the summary; a partial run says it is not the score."""
+    points = f"[bold]{result.score:g}/{result.max_score:g}[/] ({result.percent:g} %)"
+    if result.partial:
+        points = f"[yellow]partial:[/] {points} of the {len(result.tests)} selected tests, not your score;"
+    return f"{points}  {styled(result.status)}  {shown(result.message)}"
 
 
 def exit_code(result: SubmissionResult) -> int:
@@ -141,15 +172,24 @@ def exit_code(result: SubmissionResult) -> int:
 
 
 class GradeGroup(click.Group):
-    """``grade EXERCISE_DIR`` grades; ``grade COMMAND`` runs a subcommand."""
+    """``grade EXERCISE`` (a folder or an id) grades; ``grade COMMAND`` runs a subcommand."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         at = 0
-        while at < len(args) and args[at].startswith("-"):
-            at += 2 if args[at] == "--graders" else 1  # the group's only option with a value
-        if at < len(args) and args[at] not in self.commands:
+        while at < len(args) and (args[at] in ("--graders", "--version", "-h", "--help") or args[at].startswith("--graders=")):
+            at += 2 if args[at] == "--graders" else 1  # the group's options; --graders DIR has a value
+        if at < len(args) and args[at] not in self.commands:  # an exercise, or grading's options first (-k EXPR 04)
+            word = args[at]
+            visible = [name for name, command in self.commands.items() if not command.hidden]
+            close = suggestions(word, visible)
+            if close and not Path(word).exists():  # a mistyped command, not an exercise
+                raise click.UsageError(f"No such command {word!r}.{close}", ctx)
             args = [*args[:at], "exercise", *args[at:]]
         return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """The commands, then the exercise ids (``grade 04<TAB>``)."""
+        return [*super().shell_complete(ctx, incomplete), *complete_exercises(ctx, self, incomplete)]
 
 
 @click.group(cls=GradeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,7 +201,7 @@ def main(graders: Path | None) -> None:
     """Grade Python back-end roadmap exercises in a sandbox.
 
     \b
-    grade EXERCISE_DIR            grade your working copy, e.g. grade exercises/04_sqlalchemy
+    grade EXERCISE [-k EXPR]      grade your working copy: exercises/04_sqlalchemy, 04 or 04_sqlalchemy
     grade batch DIR --exercise NN grade a folder of submissions: gradebook, reports, summary
     grade worker --broker URL     grade batches sent by `grade batch --broker URL` (Celery, Redis)
     grade list                    the exercises and your last scores
@@ -183,29 +223,63 @@ backend_option = click.option(
 image_option = click.option("--image", default=DEFAULT_IMAGE, show_default=True, help="Sandbox image.")
 
 
+def complete_exercises(ctx: click.Context, param: click.Parameter | click.Command, incomplete: str) -> list[CompletionItem]:
+    """Shell completion of an exercise: its ids, else the shell's own folder completion."""
+    return [CompletionItem(ident) for ident in completions(incomplete)] or [CompletionItem(incomplete, type="dir")]
+
+
 @main.command("exercise", hidden=True)
-@click.argument("exercise_dir", type=click.Path(path_type=Path))
+@click.argument("exercise_dir", metavar="EXERCISE", shell_complete=complete_exercises)
 @click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@click.option("-k", "keyword", metavar="EXPR",
+              help="Grade only the hidden tests this pytest -k expression selects: a partial score, not your score.")  # fmt: skip
+@click.option("--failed-only", is_flag=True,
+              help="Grade only the tests that did not pass in your last full run: a partial score.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the results document on stdout, and nothing else there.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the score line.")
 @backend_option
 @image_option
 @reports_errors
-def grade_exercise(exercise_dir: Path, reports_dir: Path, backend: str, image: str) -> None:
-    """Grade the working copy in EXERCISE_DIR against its hidden suite."""
-    if not exercise_dir.is_dir():
-        raise UsageError(f"{exercise_dir} is not a folder: pass an exercise folder such as exercises/04_sqlalchemy")
-    exercise = load_exercise(exercise_dir)
+def grade_exercise(
+    exercise_dir: str, reports_dir: Path, keyword: str | None, failed_only: bool, as_json: bool, quiet: bool,
+    backend: str, image: str,
+) -> None:  # fmt: skip
+    """Grade the working copy in EXERCISE (a folder, or an id such as 04 or 04_sqlalchemy)."""
+    try:
+        root: Path | None = find_root(Path.cwd())
+    except GraderError:
+        root = None
+    commands = tuple(name for name, command in main.commands.items() if not command.hidden)
+    exercise = load_exercise(folder := resolve_exercise(exercise_dir, root, commands))
+    selection = keyword_selection(exercise, keyword) if keyword else None
+    if failed_only:
+        saved = reports_dir / exercise.id / "results.json"
+        last = failed_selection(exercise, load_results(saved)) if saved.is_file() else None
+        if last is None:
+            why = f"no full run saved in {saved}" if not saved.is_file() else "every test passed in your last full run"
+            errors.print(f"[yellow]note:[/] {shown(why)}: grading every selected test")
+        selection = combined(selection, last)
     sandbox = open_sandbox(backend, image)
-    with console.status("grading") as status:
-        result = grade_folder(exercise, exercise_dir, sandbox, on_stage=lambda stage: status.update(shown(stage)))
-    paths = write_reports(result, reports_dir / exercise.id)
-    print_result(result)
-    console.print(f"report: {paths['html']}  results: {paths['results']}")
+    chatter = errors if as_json or quiet else console  # --json and -q keep stdout for their answer
+    with chatter.status("grading") as status:
+        result = grade_folder(exercise, folder, sandbox, on_stage=lambda stage: status.update(shown(stage)), selection=selection)
+    # A partial run never replaces the last full one (its score, --failed-only's source).
+    paths = write_reports(result, reports_dir / exercise.id / ("partial" if result.partial else ""))
+    if as_json:
+        click.echo(result.to_json())
+    elif quiet:
+        console.print(score_line(result), soft_wrap=True)
+    else:
+        print_result(result, failed_only=failed_only)
+        console.print(f"report: {paths['html']}  results: {paths['results']}")
     sys.exit(exit_code(result))
 
 
 @main.command("batch")
 @click.argument("submissions", type=click.Path(path_type=Path))
-@click.option("--exercise", "exercise_id", required=True, help="The exercise, e.g. 04_sqlalchemy.")
+@click.option(
+    "--exercise", "exercise_id", required=True, help="The exercise, e.g. 04_sqlalchemy.", shell_complete=complete_exercises
+)
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Submissions graded at once.",
               show_default="number of cores; with --broker, twice the workers' slots")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path), help="Where to write (default: reports/batch-NN_topic).")
@@ -250,6 +324,8 @@ def batch(
         first, more = remote, None  # one thread-safe remote sandbox for every thread
     else:
         jobs = jobs or os.cpu_count() or 1
+        if backend == "auto" and not allow_local:
+            backend = "docker"  # no engine is exit 3 (README), not a fallback that batch would then refuse
         more = functools.partial(sandbox_opener(), backend, image, True)  # a fresh one per thread
         first = more()
         flows.require_isolation(first, allow_local)
@@ -316,8 +392,15 @@ def ci(base: str | None, grade_all: bool, fail_under: float | None, reports_dir:
 
     sandbox = open_sandbox(backend, image)
     with console.status("grading") as status:
+
+        def stage(line: str) -> None:
+            if console.is_terminal:
+                status.update(shown(line))
+            else:  # a log (CI) says what it is grading as it goes
+                console.print(shown(line))
+
         run = grade_ci(exercises, sandbox, reports_dir, summary_path=os.environ.get("GITHUB_STEP_SUMMARY"),
-                       output_path=os.environ.get("GITHUB_OUTPUT"), on_stage=status.update, on_result=show)  # fmt: skip
+                       output_path=os.environ.get("GITHUB_OUTPUT"), on_stage=stage, on_result=show)  # fmt: skip
     console.print(
         f"[bold]{run.score:g}/{run.max_score:g}[/] ({run.percent:.1f} %) over {len(run.results)} exercises; JUnit: {run.junit}"
     )
@@ -363,7 +446,7 @@ def list_exercises(reports_dir: Path) -> None:
 
 
 @main.command("verify")
-@click.argument("exercises", nargs=-1)
+@click.argument("exercises", nargs=-1, shell_complete=complete_exercises)
 @backend_option
 @image_option
 @reports_errors
@@ -396,40 +479,8 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     sys.exit(1 if bad else 0)
 
 
-@main.command("watch")
-@click.argument("exercise_dir", type=click.Path(path_type=Path))
-@click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
-@backend_option
-@image_option
-@reports_errors
-def watch_command(exercise_dir: Path, reports_dir: Path, backend: str, image: str) -> None:
-    """Grade EXERCISE_DIR now and again on every save of its files (Ctrl-C to stop)."""
-    from .watch import WatchRun, file_changes, watch
-
-    if not exercise_dir.is_dir():
-        raise UsageError(f"{exercise_dir} is not a folder: pass an exercise folder such as exercises/04_sqlalchemy")
-    exercise = load_exercise(exercise_dir)
-    # Each run gets a fresh container; the next one starts while the student edits.
-    sandbox = open_sandbox(backend, image, prewarm=True)
-
-    def show(run: WatchRun) -> None:
-        if run.error is not None:
-            errors.print(f"[red]error:[/] {shown(run.error)}")
-        elif run.result is not None:
-            write_reports(run.result, reports_dir / exercise.id)
-            print_result(run.result)
-        saved = f" after saving {', '.join(run.changed)}" if run.changed else ""
-        watching = ", ".join(exercise.files)
-        console.print(f"[dim]run {run.number}: {run.seconds:.2f} s{saved}. Watching {watching}; Ctrl-C to stop.[/]")
-
-    try:
-        watch(exercise, exercise_dir, sandbox, file_changes(exercise_dir), show)
-    finally:
-        sandbox.close()
-
-
-# The course staff's commands (authoring, audit, re-rendering, exports, the image, workers) live in
-# cli_tools.py, which adds them to `main`.
+# `grade watch` and the course staff's commands (authoring, audit, re-rendering, exports, the image,
+# workers) live in cli_tools.py, which adds them to `main`.
 from . import cli_tools  # noqa: E402, F401
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""The course staff's ``grade`` commands: authoring (mutant, audit), re-rendering saved results
-(report), exports (template, Gradescope), the sandbox image (build, check) and Celery workers.
+"""``grade watch`` (the student's re-grade loop) and the course staff's ``grade`` commands:
+authoring (mutant, audit), re-rendering saved results (report), exports (template, Gradescope),
+the sandbox image (build, check) and Celery workers.
 
 Part of the command line with :mod:`runner.cli` (the only two modules that print): it adds its
 commands to ``runner.cli.main`` when that module imports it.
@@ -20,11 +21,13 @@ from .audit_render import AUDIT_COLUMNS, audit_details, audit_rows, audit_verdic
 from .classroom import WORKFLOW, make_template
 from .cli import backend_option, image_option, main, reports_errors, shown
 from .distributed import DEFAULT_VISIBILITY_S
+from .errors import GraderError
 from .exercise import exercise_path, find_root, load_exercise, select_exercises
+from .focus import resolve_exercise
 from .gradescope import VISIBILITIES, Visibility, build_autograder
 from .lms import BATCH_FORMATS
 from .mutation import Operator
-from .render import FORMATS
+from .render import FORMATS, write_reports
 from .sandbox.image import DEFAULT_BASE
 
 
@@ -180,3 +183,40 @@ def sandbox_check(image: str) -> None:
         cli.console.print(f"{marks[check.level]} {shown(check.text)}")
         for detail in check.details:
             cli.console.print(f"      {shown(detail)}")
+
+
+@main.command("watch")
+@click.argument("exercise_dir", metavar="EXERCISE", shell_complete=cli.complete_exercises)
+@click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@backend_option
+@image_option
+@reports_errors
+def watch_command(exercise_dir: str, reports_dir: Path, backend: str, image: str) -> None:
+    """Grade EXERCISE (a folder, or an id such as 04) now and again on every save of its files
+    (Ctrl-C to stop)."""
+    from .watch import WatchRun, file_changes, watch
+
+    commands = tuple(name for name, command in main.commands.items() if not command.hidden)
+    try:
+        root: Path | None = find_root(Path.cwd())
+    except GraderError:
+        root = None
+    folder = resolve_exercise(exercise_dir, root, commands)
+    exercise = load_exercise(folder)
+    # Each run gets a fresh container; the next one starts while the student edits.
+    sandbox = cli.open_sandbox(backend, image, prewarm=True)
+
+    def show(run: WatchRun) -> None:
+        if run.error is not None:
+            cli.errors.print(f"[red]error:[/] {shown(run.error)}")
+        elif run.result is not None:
+            write_reports(run.result, reports_dir / exercise.id)
+            cli.print_result(run.result)
+        saved = f" after saving {', '.join(run.changed)}" if run.changed else ""
+        watching = ", ".join(exercise.files)
+        cli.console.print(f"[dim]run {run.number}: {run.seconds:.2f} s{saved}. Watching {watching}; Ctrl-C to stop.[/]")
+
+    try:
+        watch(exercise, folder, sandbox, file_changes(folder), show)
+    finally:
+        sandbox.close()

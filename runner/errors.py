@@ -72,7 +72,12 @@ class InfraError(GraderError):
 
 
 class SandboxUnavailable(InfraError):
-    """No engine is reachable, or the sandbox image is missing."""
+    """No engine is reachable, or the sandbox image is missing. ``reason`` says what is wrong
+    without the advice (for a caller that acts on it, such as falling back to the local backend)."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class SandboxFailed(InfraError):

@@ -181,8 +181,11 @@ def exercise_path(root: Path, ident: str) -> Path:
     folder = root / "exercises"
     matches = sorted(p for p in folder.iterdir() if p.is_dir() and (p.name == ident or p.name.split("_")[0] == ident))
     if not matches:
-        known = ", ".join(sorted(p.name for p in folder.iterdir() if (p / "exercise.toml").is_file()))
-        raise ExerciseError(f"no exercise {ident!r}; known: {known}")
+        from .focus import exercise_ids, suggestions  # focus builds on this module
+
+        ids = exercise_ids(root)
+        close = suggestions(ident, [*ids, *(i.split("_")[0] for i in ids)])
+        raise ExerciseError(f"no exercise {ident!r}.{close or ' Known: ' + ', '.join(ids)}")
     return matches[0]
 
 

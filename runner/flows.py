@@ -42,7 +42,7 @@ def open_sandbox(backend: str, image: str, prewarm: bool = False, warn: Callable
 
     ``prewarm`` (batches, audits) starts each next container while the current one runs.
     """
-    from .sandbox.local import WARNING, LocalSandbox
+    from .sandbox.local import WARNING, LocalSandbox, fallback_notice
 
     if backend == "local":
         warn(WARNING)
@@ -54,7 +54,7 @@ def open_sandbox(backend: str, image: str, prewarm: bool = False, warn: Callable
     try:
         client = connect()
     except SandboxUnavailable as exc:
-        warn(f"{exc}; falling back to the local backend: {WARNING}")
+        warn(fallback_notice(exc.reason))
         return LocalSandbox()
     return DockerSandbox(image, client, prewarm=prewarm)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__
 from .errors import ExerciseError, InfraError, MutantError
 from .exercise import Exercise
+from .focus import Selection, narrowed, selected_suite
 from .mutants import Mutant
 from .results import GraderIdentity, SandboxInfo, SubmissionResult, TestResult
 from .rules import check_rules
@@ -60,9 +61,18 @@ def sentinel_test(suite: dict[str, bytes] | None = None) -> tuple[str, bytes, st
 
 
 def grade_submission(
-    exercise: Exercise, submission: Submission, sandbox: Sandbox, on_stage: StageCallback = _quiet
+    exercise: Exercise,
+    submission: Submission,
+    sandbox: Sandbox,
+    on_stage: StageCallback = _quiet,
+    selection: Selection | None = None,
 ) -> SubmissionResult:
-    """Grade one collected submission. A grader failure raises :class:`~runner.errors.GraderError`."""
+    """Grade one collected submission. A grader failure raises :class:`~runner.errors.GraderError`.
+
+    With a ``selection``, only the selected hidden tests run and count: the result is partial."""
+    all_ids = frozenset(t.id for t in exercise.tests)
+    if selection is not None:
+        exercise = narrowed(exercise, selection)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     worker: str | None = None
@@ -85,6 +95,8 @@ def grade_submission(
         )  # fmt: skip
     else:
         suite = exercise.suite_files()
+        if selection is not None:
+            suite = selected_suite(suite, all_ids, selection)
         sentinel_id = None
         if exercise.kind != "tests":
             sentinel_name, sentinel_source, sentinel_id = sentinel_test(suite)
@@ -110,7 +122,7 @@ def grade_submission(
         status=verdict.status,
         score=verdict.score,
         max_score=verdict.max_score,
-        message=verdict.message,
+        message=f"partial ({selection.how}): {verdict.message}" if selection else verdict.message,
         duration_s=round(time.monotonic() - started, 3),
         started_at=started_at,
         grader=GraderIdentity(
@@ -121,6 +133,7 @@ def grade_submission(
         cells=verdict.cells,
         flags=verdict.flags,
         output=verdict.output,
+        selected=selection.how if selection else None,
     )
 
 
@@ -137,11 +150,16 @@ def notebook_code_cells(exercise: Exercise, submission: Submission) -> frozenset
 
 
 def grade_folder(
-    exercise: Exercise, folder: Path, sandbox: Sandbox, on_stage: StageCallback = _quiet, student_id: str | None = None
+    exercise: Exercise,
+    folder: Path,
+    sandbox: Sandbox,
+    on_stage: StageCallback = _quiet,
+    student_id: str | None = None,
+    selection: Selection | None = None,
 ) -> SubmissionResult:
-    """Collect the declared files from ``folder`` and grade them."""
+    """Collect the declared files from ``folder`` and grade them (only ``selection``, if given)."""
     on_stage(f"collecting {', '.join(exercise.files)}")
-    return grade_submission(exercise, collect_submission(folder, exercise, student_id), sandbox, on_stage)
+    return grade_submission(exercise, collect_submission(folder, exercise, student_id), sandbox, on_stage, selection)
 
 
 @dataclass(frozen=True)

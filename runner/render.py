@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from .feedback import feedback, names_list, without_noise
 from .results import SUBMISSION_STATUSES, SubmissionResult, TestResult, write_atomic
 
 STATUS_LABELS = {
@@ -44,10 +45,10 @@ _env.filters["points"] = lambda value: f"{value:g}"
 
 
 def render_html(result: SubmissionResult) -> str:
-    """One self-contained page: inline CSS, no scripts, nothing fetched; failing tests first."""
-    failing = [t for t in result.tests if t.status != "passed"]
-    passing = [t for t in result.tests if t.status == "passed"]
-    return _env.get_template("report.html.j2").render(r=result, failing=failing, passing=passing)
+    """One self-contained page: inline CSS, no scripts, nothing fetched; in :mod:`runner.feedback`'s
+    order (failed cells, one card per cause, other failures, then what passed)."""
+    said = feedback(result)
+    return _env.get_template("report.html.j2").render(r=result, said=said, run_output=without_noise(result.output))
 
 
 def render_junit(result: SubmissionResult) -> str:
@@ -120,28 +121,34 @@ def markdown_text(value: str) -> str:
 
 
 def render_markdown(result: SubmissionResult) -> str:
-    """A Markdown summary: the score, a table of tests, then what failed with messages and hints."""
+    """A Markdown summary in :mod:`runner.feedback`'s order: the score, the notebook cells that
+    failed, each cause once, the other failures with messages and hints, then every test's points."""
+    said = feedback(result)
     lines = [
         f"## {result.exercise_title}: {result.score:g}/{result.max_score:g} ({result.percent:g} %)",
         "",
         f"**{STATUS_LABELS[result.status]}** · {markdown_text(result.message)}",
-        "",
-        "| Test | Points | Status |",
-        "|---|---:|---|",
     ]
-    for test in result.tests:
-        lines.append(f"| {markdown_text(test.name)} | {test.score:g}/{test.max_score:g} | {STATUS_LABELS[test.status]} |")
-    failing = [t for t in result.tests if t.status != "passed"]
-    if failing:
+    if result.selected:
+        lines += ["", f"**Partial run** ({markdown_text(result.selected)}): only the selected tests; not the score."]
+    if said.cells:
+        lines += ["", "### Notebook cells that failed", ""]
+        lines += [f"- cell {c.index}: {STATUS_LABELS[c.status]}: {markdown_text(c.error or '')}" for c in said.cells]
+    if said.causes or said.others:
         lines += ["", "### What to fix", ""]
-        for test in failing:
+        for cause in said.causes:
+            lines.append(f"- **{markdown_text(cause.headline[:500])}**")
+            if cause.hint:
+                lines.append(f"  - Hint: {markdown_text(cause.hint)}")
+            lines.append(f"  - Tests: {markdown_text(names_list(cause.tests))}")
+        for test in said.others:
             lines.append(f"- **{markdown_text(test.name)}**: {markdown_text(test.message[:500])}")
             if test.hint:
                 lines.append(f"  - Hint: {markdown_text(test.hint)}")
-    bad_cells = [c for c in result.cells if c.status != "ok"]
-    if bad_cells:
-        lines += ["", "### Notebook cells that failed", ""]
-        lines += [f"- cell {c.index}: {STATUS_LABELS[c.status]}: {markdown_text(c.error or '')}" for c in bad_cells]
+    lines += ["", "<details><summary>Every test</summary>", "", "| Test | Points | Status |", "|---|---:|---|"]
+    for test in result.tests:
+        lines.append(f"| {markdown_text(test.name)} | {test.score:g}/{test.max_score:g} | {STATUS_LABELS[test.status]} |")
+    lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
 

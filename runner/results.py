@@ -101,7 +101,14 @@ class SubmissionResult:
     cells: tuple[CellResult, ...] = ()
     flags: tuple[str, ...] = ()
     output: str = ""
+    selected: str | None = None
+    """How the tests of a partial run were chosen (``-k EXPR``, ``--failed-only``); None when the
+    whole hidden suite ran. A partial result's score is that of the selected tests only."""
     schema_version: int = field(default=SCHEMA_VERSION)
+
+    @property
+    def partial(self) -> bool:
+        return self.selected is not None
 
     @property
     def percent(self) -> float:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from .exercise import Exercise, TestSpec
+from .feedback import without_noise
 from .protocol import CellEvent, CheckedRun, Collected, CollectError, Done, Malformed, TestEvent, read_outcome
 from .results import CellResult, SubmissionStatus, TestResult, TestStatus
 from .sandbox import RunOutcome
@@ -82,7 +83,7 @@ def score_outcome(
     reports = sort_events(run, {spec.id for spec in exercise.tests}, sentinel, notebook_cells)
     check_run(run, reports, sentinel, must_report=exercise.boundary == "process")
     cells = cell_results(reports.cells)
-    run_output = run.exit.output if run.exit else ""
+    run_output = without_noise(run.exit.output) if run.exit else ""
     max_score = float(exercise.max_score)
     # A suite that did not load is never an infrastructure error: once student code could run,
     # the sandbox's word is the student's (``grade verify`` proves the suite loads on the reference).

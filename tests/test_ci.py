@@ -74,6 +74,7 @@ def test_grade_ci_grades_only_what_changed(course: Path, tmp_path: Path, monkeyp
     result = grade.invoke(["ci"])
     assert result.exit_code == 1, result.output
     assert len(sandbox.requests) == 1, "only 04_sqlalchemy changed"
+    assert "grading 04_sqlalchemy (1/1)" in result.output, "a log says what it grades as it goes"
 
     suites = ET.parse(course / "reports" / "junit.xml").getroot().findall("testsuite")
     assert [s.get("name") for s in suites] == ["04_sqlalchemy"]

@@ -36,7 +36,8 @@ def connect() -> Any:
     except DockerException as exc:
         reason = str(exc).splitlines()[0][:200]
         raise SandboxUnavailable(
-            f"cannot reach the Docker engine ({reason}); start it, or grade without isolation: --backend local"
+            f"cannot reach the Docker engine ({reason}); start it, or grade without isolation: --backend local",
+            reason=f"no Docker engine answered ({reason})",
         ) from exc
     return client
 

@@ -19,6 +19,11 @@ WARNING = (
 )
 
 
+def fallback_notice(reason: str) -> str:
+    """The one line ``--backend auto`` says when it grades without Docker: why, and what instead."""
+    return f"{reason}, so this grades with --backend local ({WARNING}); --backend docker refuses instead"
+
+
 class LocalSandbox:
     """Runs the harness with this Python; needs the exercise's packages installed here."""
 
