@@ -14,11 +14,13 @@ after one warm-up run.
 from __future__ import annotations
 
 import argparse
+import queue
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +28,7 @@ from pathlib import Path
 from runner.exercise import Exercise, load_exercise
 from runner.grading import grade_folder
 from runner.sandbox.docker import DockerSandbox
+from runner.watch import file_changes, watch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,6 +92,32 @@ def grade_command(folder: Path, reports: Path) -> Callable[[], object]:
     return run
 
 
+def watch_latency(exercise: Exercise, folder: Path, runs: int) -> float:
+    """Median time from a save to ``grade watch``'s answer: the real loop (watchfiles, a sandbox
+    that starts the next container while the student edits), 2 s of "editing" before each save."""
+    answers: queue.Queue[float] = queue.Queue()
+    stop = threading.Event()
+    sandbox = DockerSandbox(prewarm=True)
+    loop = threading.Thread(
+        target=watch, args=(exercise, folder, sandbox, file_changes(folder, stop), lambda run: answers.put(time.monotonic()))
+    )
+    loop.start()
+    try:
+        answers.get(timeout=120)  # the first run, before any save
+        samples = []
+        for number in range(runs):
+            time.sleep(2.0)
+            saved = time.monotonic()
+            with (folder / exercise.files[0]).open("a") as source:
+                source.write(f"# edit {number}\n")
+            samples.append(answers.get(timeout=120) - saved)
+        return statistics.median(samples)
+    finally:
+        stop.set()
+        loop.join(timeout=30)
+        sandbox.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1)
@@ -108,10 +137,13 @@ def main() -> None:
             notebook_warm_s = timed(lambda: grade_folder(basics, notebook, warm), max(args.runs, 3))
         finally:
             warm.close()
+        watch_s = watch_latency(sqlalchemy, working_copy(sqlalchemy, work / "04-watch"), max(args.runs, 3))
     print(f"04_sqlalchemy reference, {len(sqlalchemy.tests)} hidden tests, median of {args.runs} run(s)")
     print(f"  bare pytest on the host   {pytest_s:6.2f} s")
     print(f"  grade (Docker sandbox)    {grade_s:6.2f} s")
     print(f"  ratio                     {grade_s / pytest_s:6.2f}x   (target <= 1.25x)")
+    print(f"  grade watch, save->answer {watch_s:6.2f} s")
+    print(f"  ratio                     {watch_s / pytest_s:6.2f}x   (target <= 1.1x)")
     print(f"01_python_basics reference notebook, {len(basics.tests)} hidden tests")
     print(f"  graded in Docker          {notebook_s:6.2f} s per submission   (target <= 1.5 s)")
     print(f"  grade command, all in     {notebook_cli_s:6.2f} s")

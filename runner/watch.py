@@ -18,6 +18,7 @@ ends the watch, since every next run would fail the same way.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
@@ -88,9 +89,9 @@ def watch(
     return runs
 
 
-def file_changes(folder: Path) -> Changes:
+def file_changes(folder: Path, stop: threading.Event | None = None) -> Changes:
     """Batches of changes below ``folder`` from ``watchfiles`` (debounced: one batch per save);
-    it ends quietly on Ctrl-C."""
+    it ends quietly on Ctrl-C, or when ``stop`` is set."""
     from watchfiles import watch as watch_files
 
-    return watch_files(folder, debounce=50, step=20, raise_interrupt=False)
+    return watch_files(folder, debounce=50, step=20, stop_event=stop, raise_interrupt=False)
