@@ -236,9 +236,7 @@ def test_create_ignores_other_keys(client: Client) -> None:
 def test_create_refuses_missing_or_blank_title(client: Client, table: Table) -> None:
     for body in ({}, {"body": "no title"}, {"title": ""}, {"title": "  \t\n"}):
         assert_field_errors(post(client, body), f"POST /notes/ {body!r}", {"title"})
-    assert table.count() == 0, (
-        f"a refused note should not be stored, got {stored_titles(table)!r} in the database"
-    )
+    assert table.count() == 0, f"a refused note should not be stored, got {stored_titles(table)!r} in the database"
 
 
 @pytest.mark.points(1, hint="title has at most 100 characters (max_length=100): 101 is a 400 naming 'title'.")
@@ -323,9 +321,7 @@ def test_delete_answers_204_and_removes_the_note(client: Client, table: Table) -
         f"DELETE /notes/{gone['id']}/ should answer 204, got {response.status_code} {text_of(response)!r}"
     )
     assert response.content == b"", f"a 204 answer should have an empty body, got {text_of(response)!r}"
-    assert stored_titles(table) == ["Keep me"], (
-        f"only 'Keep me' should be left in the database, got {stored_titles(table)!r}"
-    )
+    assert stored_titles(table) == ["Keep me"], f"only 'Keep me' should be left in the database, got {stored_titles(table)!r}"
     assert_error(client.get(f"/notes/{gone['id']}/"), "GET of a deleted note", 404)
     assert_error(client.delete(f"/notes/{gone['id']}/"), "DELETE of a note already deleted", 404)
     json_of(client.get(f"/notes/{keep['id']}/"), "GET of the note that was kept", 200)
@@ -593,9 +589,7 @@ def test_wrong_methods_are_json_405s_with_allow(client: Client, table: Table) ->
         assert expected <= got and method not in got, (
             f"{what} should answer 405 with an Allow header listing {sorted(expected)}, got Allow: {response.get('Allow')!r}"
         )
-    assert stored_titles(table) == ["Untouchable"], (
-        f"a 405 should change nothing, got {stored_titles(table)!r} in the database"
-    )
+    assert stored_titles(table) == ["Untouchable"], f"a 405 should change nothing, got {stored_titles(table)!r} in the database"
 
 
 @pytest.mark.points(
