@@ -356,6 +356,19 @@ def test_books_page_rejects_per_page_below_1(student: Any, session: Any) -> None
     assert_raises(ValueError, lambda: student.books_page(session, 1, -3), "books_page(page=1, per_page=-3)")
 
 
+@pytest.mark.points(1, hint="Only per_page < 1 is an error: per_page=1 is a valid page size, one title per page.")
+def test_books_page_one_per_page(student: Any, session: Any) -> None:
+    titles = ["Dune", "Foundation", "Solaris"]
+    for year, title in enumerate(titles, start=1960):
+        student.add_book(session, title, "Several Hands", year)
+    try:
+        got = [student.books_page(session, page, 1) for page in (1, 2, 3, 4)]
+    except ValueError as exc:
+        pytest.fail(f"books_page(page, per_page=1) should give one title per page, but it raised ValueError: {exc}", pytrace=False)
+    expected = [["Dune"], ["Foundation"], ["Solaris"], []]
+    assert got == expected, f"books_page(page=1..4, per_page=1) should be {expected!r}, got {got!r}"
+
+
 # --- relationships and transactions ----------------------------------------------------------
 
 
@@ -388,6 +401,22 @@ def test_back_populates_keeps_both_sides_in_step(student: Any, session: Any) -> 
     assert in_step, (
         "right after add_book, the new book should be in book.author.books (back_populates keeps both sides in step); "
         f"the author's books were {titles!r}"
+    )
+
+
+@pytest.mark.points(
+    1,
+    hint="Use back_populates on both relationships (Author.books and Book.author): a book appended to author.books "
+    "has book.author set at once, before any flush.",
+)
+def test_back_populates_from_the_author_side(student: Any, session: Any, orm: Any, add_author: Callable[[str], Any]) -> None:
+    author = add_author("Ursula K. Le Guin")
+    book = student.Book(title="The Dispossessed", year=1974)
+    orm.append_book(author, book)  # author.books.append(book), in the student's process
+    linked = book.author == author
+    assert linked, (
+        "after author.books.append(book), book.author should be that author at once (back_populates keeps both sides "
+        f"in step), got {orm.type_name(book.author)}"
     )
 
 
