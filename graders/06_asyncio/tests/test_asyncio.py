@@ -429,7 +429,7 @@ def test_pipeline_leaves_no_task_running(student: ModuleType, run: Runner, probe
     )
 
 
-@pytest.mark.points(1, hint="workers < 1 raises ValueError; no items gives [] (queue.join() returns at once).")
+@pytest.mark.points(1, hint="Only workers < 1 raises ValueError (one worker is fine); no items gives [] (queue.join() returns at once).")
 def test_pipeline_edge_cases(student: ModuleType, run: Runner, probe: Probe) -> None:
     async def transform(item: int) -> int:
         return await probe.job(item, 0.01, result=item)
@@ -439,6 +439,14 @@ def test_pipeline_edge_cases(student: ModuleType, run: Runner, probe: Probe) -> 
 
     value, error = outcome(run, bad_workers())
     assert isinstance(error, ValueError), f"pipeline(items, transform, 0) should raise ValueError, {described(value, error)}"
+
+    async def one_worker() -> Any:
+        return await student.pipeline([1, 2, 3], transform, 1)
+
+    value, error = outcome(run, one_worker())
+    assert error is None and list(value) == [1, 2, 3], (
+        f"pipeline([1, 2, 3], transform, 1) should run with one consumer and return [1, 2, 3], {described(value, error)}"
+    )
 
     async def no_items() -> Any:
         got = await student.pipeline([], transform, 2)
