@@ -17,9 +17,10 @@ from .mutants import MUTANTS_FOLDER, Mutant, apply_mutant, load_mutants, write_m
 KINDS = ("module", "notebook", "files", "tests")
 #: Where the hidden tests run relative to the student's code (``[grading] boundary``): in one process
 #: (``shared``, the default) or in two processes, two users, behind a data-only socket (``process``;
-#: module exercises only). See docs/security.md.
+#: module and notebook exercises). See docs/security.md.
 Boundary = Literal["shared", "process"]
 DEFAULT_BOUNDARY: Boundary = "shared"
+PROCESS_KINDS = ("module", "notebook")
 
 
 @dataclass(frozen=True)
@@ -254,13 +255,15 @@ def load_exercise(path: Path) -> Exercise:
 
 
 def read_boundary(config_file: Path, config: dict[str, Any], kind: str) -> Boundary:
-    """``[grading] boundary``: ``shared`` (default) or ``process`` (module exercises only)."""
+    """``[grading] boundary``: ``shared`` (default) or ``process`` (module and notebook exercises)."""
     grading = config.get("grading", {})
     value = grading.get("boundary", DEFAULT_BOUNDARY) if isinstance(grading, dict) else None
     if value not in get_args(Boundary):
         raise ExerciseError(f"{config_file}: [grading] boundary must be one of {', '.join(get_args(Boundary))}, not {value!r}")
-    if value == "process" and kind != "module":
-        raise ExerciseError(f'{config_file}: [grading] boundary = "process" is for module exercises only, not kind {kind!r}')
+    if value == "process" and kind not in PROCESS_KINDS:
+        raise ExerciseError(
+            f'{config_file}: [grading] boundary = "process" is for module and notebook exercises, not kind {kind!r}'
+        )
     return cast(Boundary, value)
 
 

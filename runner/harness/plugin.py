@@ -2,8 +2,9 @@
 
 Imported by ``worker.py`` in the worker process (module and files exercises) or inside the
 notebook's kernel (notebook exercises), so the worker itself starts without importing pytest.
-Under ``boundary = "process"`` (module exercises) the worker is the grader process and the
-``student`` fixture is a :class:`remote.RemoteModule`: the student's code runs in another process.
+Under ``boundary = "process"`` the worker is the grader process and the ``student`` fixture is a
+:class:`remote.RemoteModule`: the student's code runs in another process (for a notebook: the
+namespace its code cells build there, never the Jupyter kernel that gives per-cell feedback).
 """
 
 from __future__ import annotations
@@ -67,15 +68,15 @@ class StudentLoader:
         self.value = namespace
         self.remote = remote
         self.remote_client: Any = None
+        self.notebook: Any = None  # under the process boundary, a remote.Notebook to rebuild
         self.error: BaseException | None = None
 
     def load(self) -> types.ModuleType | Path:
         if self.value is not None:
             return self.value
         if self.error is None:
-            assert self.module is not None
             try:
-                self.value = self.load_remote() if self.remote is not None else importlib.import_module(self.module)
+                self.value = self.load_remote() if self.remote is not None else importlib.import_module(str(self.module))
                 return self.value
             except BaseException as exc:  # an import may raise anything, even SystemExit
                 self.error = exc
@@ -85,7 +86,7 @@ class StudentLoader:
     def load_remote(self) -> Any:
         """The student's module in the student process: imported there now, so that an import
         that fails fails every test the same way."""
-        student = self.remote.RemoteModule(self.remote_client, self.module)
+        student = self.remote.RemoteModule(self.remote_client, self.module or "notebook", self.notebook)
         try:
             student.remote_id()
         except self.remote.ImportFailed as exc:
@@ -275,6 +276,13 @@ def run_tests(job_path: str, namespace: types.ModuleType | None = None, suite_di
     loader = StudentLoader(job.get("module"), value)
     if job.get("boundary") == "process":
         loader.remote, loader.remote_client = connect_student(float(job["test_timeout_s"]), int(job["output_bytes"]))
+        if job["kind"] == "notebook":
+            # Rebuilt from the cells' source in the student process, before any test runs: the
+            # cells have a time limit of their own, and all of them may take the whole run.
+            wall = float(job.get("submission_timeout_s") or 60.0)
+            loader.notebook = loader.remote.Notebook(job["files"][0], float(job["cell_timeout_s"]), wall)
+            with contextlib.suppress(LoadError):
+                loader.load()
     else:
         # Last on the path: nothing the student writes can shadow pytest or the standard library.
         sys.path.append(str(work / "submission"))
