@@ -55,6 +55,8 @@ class LoadTimeout(LoadError):
 TIMEOUTS: tuple[type[BaseException], ...] = (TestTimeout, LoadTimeout)
 #: The process boundary's "your module failed to import again in a fresh process".
 IMPORT_FAILED: tuple[type[BaseException], ...] = ()
+#: What loading the student's code is called in messages (a notebook's is running its cells).
+LOADING = "importing your module"
 #: The process boundary's own failures (the student process died, broke the protocol): their
 #: message says it all.
 BOUNDARY_FAILURES: tuple[type[BaseException], ...] = ()
@@ -227,11 +229,11 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, BOUNDARY_FAILURES):
         return str(exc)
     if isinstance(exc, IMPORT_FAILED):
-        return f"Importing your module failed: {describe(exc.cause)}"  # type: ignore[attr-defined]
+        return f"{LOADING.capitalize()} failed: {describe(exc.cause)}"  # type: ignore[attr-defined]
     if isinstance(exc, LoadTimeout):
-        return f"Timed out while importing your module: {exc}"
+        return f"Timed out while {LOADING}: {exc}"
     if isinstance(exc, LoadError):
-        return f"Importing your module failed: {exc}"
+        return f"{LOADING.capitalize()} failed: {exc}"
     if isinstance(exc, SyntaxError):
         return f"SyntaxError: {exc.msg} ({exc.filename}, line {exc.lineno})"
     text = str(exc)
@@ -277,6 +279,8 @@ def run_tests(job_path: str, namespace: types.ModuleType | None = None, suite_di
     if job.get("boundary") == "process":
         loader.remote, loader.remote_client = connect_student(float(job["test_timeout_s"]), int(job["output_bytes"]))
         if job["kind"] == "notebook":
+            global LOADING
+            LOADING = "running your notebook's cells"
             # Rebuilt from the cells' source in the student process, before any test runs: the
             # cells have a time limit of their own, and all of them may take the whole run.
             wall = float(job.get("submission_timeout_s") or 60.0)

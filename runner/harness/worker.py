@@ -9,7 +9,8 @@ disk once collected), ``harness/`` (this file, ``plugin.py``, and ``mutation.py`
 Under ``boundary = "process"`` (``... KIND process``) this is the grader process: it runs as its
 own user in its own folder, reads the job tar from stdin instead of ``go`` (keeping ``job.json``
 and ``suite/`` only), writes events to the pipe ``$GRADER_CHANNEL_FD`` and reaches the student's
-code only through ``remote.py`` (see supervisor.Boundary).
+code only through ``remote.py`` (see supervisor.Boundary); for a notebook too, so no kernel is
+started here (the student's ``cells.py`` runs the cells for feedback).
 """
 
 from __future__ import annotations
