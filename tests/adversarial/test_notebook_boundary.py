@@ -17,6 +17,7 @@ import pytest
 from runner.grading import grade_folder
 
 from ..harness_cases import demo_exercise, notebook_submission
+from .test_attacks import MODULE_ATTACKS, NOT_FOR_NOTEBOOKS
 
 pytestmark = pytest.mark.docker
 
@@ -105,3 +106,42 @@ def test_a_cell_cannot_find_the_grader_or_the_job(tmp_path: Path, docker_sandbox
         (t.id, t.status, t.message[:120]) for t in result.tests
     ]
     assert [(c.status, c.error) for c in result.cells] == [("ok", None), ("ok", None)], result.cells
+
+
+#: The module attacks of test_attacks.py again, as one notebook cell across the process boundary,
+#: where the verdict differs from the module's (MODULE_ATTACKS). As for a module across the
+#: boundary, a crash or a loop costs only the test that was running; as for a notebook, a cell
+#: that loops or exits before its ``def``s leaves nothing defined, so every test fails; nothing
+#: forged reaches the verdict. (The wall time is 20 s: the kernel boots beside the grading.)
+NOTEBOOK_PROCESS_VERDICTS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "infinite loop at import": ("failed", ("failed",) * 4),
+    "infinite loop in one function": ("failed", ("passed", "timeout", "passed", "passed")),
+    # The OOM killer takes the student process mid-test (`failed`), or the loop first meets the
+    # per-call limit on a loaded machine (`timeout`): the other three tests pass either way.
+    "memory exhaustion": ("resource_limit", None),
+    "fork bomb": ("failed", None),
+    "os._exit(0) at import": ("error", ("error",) * 4),
+    "sys.exit() at import": ("failed", ("failed",) * 4),
+    "os._exit(0) mid-test": ("failed", ("passed", "failed", "passed", "passed")),
+    "writing the result channel": ("failed", ("failed",) * 4),  # no $GRADER_CHANNEL: the cell stops first
+    "monkeypatching pytest's reporting": ("failed", ("failed", "passed", "passed", "passed")),
+}
+#: A second status some attacks may get, with the same test statuses (the engine's OOM report varies).
+ALSO_ACCEPTED = {"memory exhaustion": "failed"}
+
+
+@pytest.mark.parametrize("attack", sorted(set(MODULE_ATTACKS) - NOT_FOR_NOTEBOOKS))
+def test_module_attack_as_a_notebook_cell_across_the_process_boundary(
+    attack: str, tmp_path: Path, docker_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADE_TEST_SECRET", "hunter2")
+    source, status, statuses = MODULE_ATTACKS[attack]
+    status, statuses = NOTEBOOK_PROCESS_VERDICTS.get(attack, (status, statuses))
+    exercise = demo_exercise(tmp_path, kind="notebook", boundary="process", cell_timeout_s=2, submission_timeout_s=20)
+    result = grade_folder(exercise, notebook_submission(tmp_path, [source]), docker_sandbox)
+    assert result.status in (status, ALSO_ACCEPTED.get(attack, status)), f"{attack}: {result.status}: {result.message}"
+    if statuses is not None:
+        assert tuple(t.status for t in result.tests) == statuses, [(t.id, t.status, t.message[:80]) for t in result.tests]
+    if attack == "memory exhaustion":
+        assert [t.status for t in result.tests if not t.id.endswith("test_slow")] == ["passed"] * 3, result.tests
+    assert "hunter2" not in result.output and all("hunter2" not in t.output for t in result.tests)
