@@ -249,7 +249,7 @@ def test_a_suite_across_the_process_boundary(tmp_path: Path) -> None:
     }, statuses
     assert "process ended" in statuses["test_dies"][1]
     output = next(t.output for t in result.tests if t.id.endswith("test_output"))
-    assert "to stdout" in output and "to stderr" in output
+    assert output.count("to stdout") == 1 and output.count("to stderr") == 1, output
     assert statuses["test_location"][1] == "NotFound: no user nobody"
     location = next(t.location for t in result.tests if t.id.endswith("test_location"))
     assert location is not None and (location.file, location.line) == ("api.py", 22)

@@ -193,12 +193,11 @@ class GraderPlugin:
         record = self.records.get(report.nodeid)
         if record is None:
             return
-        text = "".join(section for _, section in report.get_sections("Captured stdout"))
-        text += "".join(section for _, section in report.get_sections("Captured stderr"))
-        if text:
-            record["output"] += text
         if report.when == "teardown":
-            record["output"] = clip(record["output"], self.output_limit)
+            # The last report of a test carries the captured output of all its phases.
+            text = "".join(section for _, section in report.get_sections("Captured stdout"))
+            text += "".join(section for _, section in report.get_sections("Captured stderr"))
+            record["output"] = clip(record["output"] + text, self.output_limit)
             record["duration_s"] = round(record["duration_s"], 4)
             self.channel.send({"type": "test", "nodeid": report.nodeid, **record})
 
