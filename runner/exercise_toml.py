@@ -30,9 +30,11 @@ from .errors import ConfigError
 
 Kind = Literal["module", "notebook", "files", "tests"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
+#: The kinds whose student code can run behind the process boundary.
+PROCESS_KINDS = ("module", "notebook")
 #: Where the hidden tests run relative to the student's code (``[grading] boundary``): in one process
 #: (``shared``, the default) or in two processes, two users, behind a data-only socket (``process``;
-#: module exercises only). See docs/security.md.
+#: module and notebook exercises). See docs/security.md.
 Boundary = Literal["shared", "process"]
 DEFAULT_BOUNDARY: Boundary = "shared"
 #: An exercise id is a folder name under exercises/, graders/ and reports/.
@@ -140,8 +142,8 @@ def parse_config(file: Path, text: str) -> ExerciseConfig:
     grading = {key: _check(file, key, value, GRADING, "grading") for key, value in sections.get("grading", {}).items()}
     kind = cast(Kind, checked.get("kind", "module"))
     boundary = cast(Boundary, grading.get("boundary", DEFAULT_BOUNDARY))
-    if boundary == "process" and kind != "module":
-        raise ConfigError(file, "[grading] boundary", f'= "process" is for module exercises only, not kind {kind!r}')
+    if boundary == "process" and kind not in PROCESS_KINDS:
+        raise ConfigError(file, "[grading] boundary", f'= "process" is for module and notebook exercises, not kind {kind!r}')
     files = cast(tuple[str, ...], checked["files"])
     module = cast("str | None", checked.get("module")) or (Path(files[0]).stem if kind == "module" else None)
     return ExerciseConfig(

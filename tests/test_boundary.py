@@ -20,7 +20,7 @@ from runner.harness import boundary
 from runner.sandbox.local import LocalSandbox
 
 from .fakes import write_exercise
-from .harness_cases import demo_exercise
+from .harness_cases import demo_exercise, notebook_submission
 
 
 def no_handles(data: dict[str, Any]) -> object:
@@ -102,8 +102,9 @@ def test_boundary_setting_is_read_and_checked(tmp_path: Path) -> None:
     assert demo_exercise(tmp_path / "b", boundary="process").boundary == "process"
     with pytest.raises(ExerciseError, match="boundary must be one of shared, process"):
         demo_exercise(tmp_path / "c", boundary="thread")
-    with pytest.raises(ExerciseError, match="module exercises only"):
-        demo_exercise(tmp_path / "d", kind="notebook", boundary="process")
+    assert demo_exercise(tmp_path / "d", kind="notebook", boundary="process").boundary == "process"
+    with pytest.raises(ExerciseError, match="for module and notebook exercises, not kind 'files'"):
+        demo_exercise(tmp_path / "e", kind="files", boundary="process")
 
 
 SUITE = """
@@ -247,7 +248,7 @@ def test_a_suite_across_the_process_boundary(tmp_path: Path) -> None:
     }, statuses
     assert "process ended" in statuses["test_dies"][1]
     output = next(t.output for t in result.tests if t.id.endswith("test_output"))
-    assert "to stdout" in output and "to stderr" in output
+    assert output.count("to stdout") == 1 and output.count("to stderr") == 1, output
     assert statuses["test_location"][1] == "NotFound: no user nobody"
     location = next(t.location for t in result.tests if t.id.endswith("test_location"))
     assert location is not None and (location.file, location.line) == ("api.py", 22)
@@ -272,3 +273,32 @@ def test_a_fresh_process_imports_the_module_again(tmp_path: Path) -> None:
         ("failed", "your code's process ended while it was running (os._exit, a crash, or killed, e.g. out of memory)"),
         ("failed", "Importing your module failed: RuntimeError: imported twice"),
     ]
+
+
+#: A notebook as IPython runs it: magics and shell escapes, a failing cell, a cell that runs too
+#: long, a top-level ``await``, ``%%writefile`` and a helper module named like the grader's files.
+NOTEBOOK_CELLS = [
+    "%load_ext autoreload\nimport asyncio\n!echo shell escapes are not run when grading",
+    "%%writefile worker.py\ndef add(a, b):\n    return a + b\n",
+    "from worker import add\nraise ValueError('this cell fails; the next one runs')",
+    "while True:\n    pass",
+    "async def _later(value):\n    await asyncio.sleep(0)\n    return value\nDONE = await _later('done')",
+    "def slow():\n    %time x = 1\n    return DONE\ndef sub(a, b):\n    return a - b\n"
+    "if __name__ == '__main__':\n    def shout(text):\n        return text.upper()",
+    "%%bash\necho a cell magic is not run",
+]
+
+
+def test_a_notebook_across_the_process_boundary(tmp_path: Path) -> None:
+    exercise = demo_exercise(tmp_path, kind="notebook", boundary="process", cell_timeout_s=1, submission_timeout_s=30)
+    result = grade_folder(exercise, notebook_submission(tmp_path, NOTEBOOK_CELLS), LocalSandbox())
+    assert [(t.id.split("::")[1], t.status) for t in result.tests] == [
+        ("test_add", "passed"),
+        ("test_slow", "passed"),
+        ("test_sub", "passed"),
+        ("test_shout", "passed"),
+    ], [(t.id, t.status, t.message) for t in result.tests]
+    # The kernel's run gives the per-cell feedback (the markdown cell is index 0).
+    statuses = {c.index: c.status for c in result.cells}
+    assert statuses[3] == "error" and statuses[4] == "timeout", result.cells
+    assert sorted(statuses) == list(range(1, len(NOTEBOOK_CELLS) + 1))

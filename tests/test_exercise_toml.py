@@ -60,9 +60,9 @@ def refused(text: str) -> ConfigError:
         (BASE + 'module = "my-module"\n', "module", "must be a Python module name"),
         (BASE + 'id = "../elsewhere"\n', "id", "must be a folder name"),
         (
-            'kind = "notebook"\nfiles = ["e.ipynb"]\n[grading]\nboundary = "process"\n',
+            'kind = "files"\nfiles = ["Dockerfile"]\n[grading]\nboundary = "process"\n',
             "[grading] boundary",
-            "module exercises only",
+            "module and notebook exercises",
         ),
     ],
 )

@@ -13,7 +13,9 @@ they import only the standard library, pytest and (for notebooks) nbclient, neve
 - `plugin.py` is the pytest plugin both use: the ``student`` fixture, deadlines, result events.
 - Under ``[grading] boundary = "process"`` the worker is the *grader process* (its own user) and
   the student's code runs in a *student process* (`student.py`) that the grader reaches only
-  through `remote.py` over one socket, with the data-only codec of `boundary.py`.
+  through `remote.py` over one socket, with the data-only codec of `boundary.py`. For a notebook
+  the student process rebuilds the namespace from the cells' source, and `cells.py` (also the
+  student's) runs the cells in a Jupyter kernel for the per-cell feedback only.
 """
 
 from __future__ import annotations

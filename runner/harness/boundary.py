@@ -35,8 +35,8 @@ from typing import Any
 
 #: The longest message either side reads.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
-#: How deep a value may nest.
-MAX_DEPTH = 100
+#: How deep a value may nest (a test may pass 100 levels of nested lists, inside its arguments list).
+MAX_DEPTH = 200
 HEADER = struct.Struct(">I")
 PLAIN = (type(None), bool, int, str)
 SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}

@@ -2,8 +2,9 @@
 
 Imported by ``worker.py`` in the worker process (module and files exercises) or inside the
 notebook's kernel (notebook exercises), so the worker itself starts without importing pytest.
-Under ``boundary = "process"`` (module exercises) the worker is the grader process and the
-``student`` fixture is a :class:`remote.RemoteModule`: the student's code runs in another process.
+Under ``boundary = "process"`` the worker is the grader process and the ``student`` fixture is a
+:class:`remote.RemoteModule`: the student's code runs in another process (for a notebook: the
+namespace its code cells build there, never the Jupyter kernel that gives per-cell feedback).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class LoadTimeout(LoadError):
 TIMEOUTS: tuple[type[BaseException], ...] = (TestTimeout, LoadTimeout)
 #: The process boundary's "your module failed to import again in a fresh process".
 IMPORT_FAILED: tuple[type[BaseException], ...] = ()
+#: What loading the student's code is called in messages (a notebook's is running its cells).
+LOADING = "importing your module"
 #: The process boundary's own failures (the student process died, broke the protocol): their
 #: message says it all.
 BOUNDARY_FAILURES: tuple[type[BaseException], ...] = ()
@@ -67,15 +70,15 @@ class StudentLoader:
         self.value = namespace
         self.remote = remote
         self.remote_client: Any = None
+        self.notebook: Any = None  # under the process boundary, a remote.Notebook to rebuild
         self.error: BaseException | None = None
 
     def load(self) -> types.ModuleType | Path:
         if self.value is not None:
             return self.value
         if self.error is None:
-            assert self.module is not None
             try:
-                self.value = self.load_remote() if self.remote is not None else importlib.import_module(self.module)
+                self.value = self.load_remote() if self.remote is not None else importlib.import_module(str(self.module))
                 return self.value
             except BaseException as exc:  # an import may raise anything, even SystemExit
                 self.error = exc
@@ -85,7 +88,7 @@ class StudentLoader:
     def load_remote(self) -> Any:
         """The student's module in the student process: imported there now, so that an import
         that fails fails every test the same way."""
-        student = self.remote.RemoteModule(self.remote_client, self.module)
+        student = self.remote.RemoteModule(self.remote_client, self.module or "notebook", self.notebook)
         try:
             student.remote_id()
         except self.remote.ImportFailed as exc:
@@ -190,12 +193,11 @@ class GraderPlugin:
         record = self.records.get(report.nodeid)
         if record is None:
             return
-        text = "".join(section for _, section in report.get_sections("Captured stdout"))
-        text += "".join(section for _, section in report.get_sections("Captured stderr"))
-        if text:
-            record["output"] += text
         if report.when == "teardown":
-            record["output"] = clip(record["output"], self.output_limit)
+            # The last report of a test carries the captured output of all its phases.
+            text = "".join(section for _, section in report.get_sections("Captured stdout"))
+            text += "".join(section for _, section in report.get_sections("Captured stderr"))
+            record["output"] = clip(record["output"] + text, self.output_limit)
             record["duration_s"] = round(record["duration_s"], 4)
             self.channel.send({"type": "test", "nodeid": report.nodeid, **record})
 
@@ -226,11 +228,11 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, BOUNDARY_FAILURES):
         return str(exc)
     if isinstance(exc, IMPORT_FAILED):
-        return f"Importing your module failed: {describe(exc.cause)}"  # type: ignore[attr-defined]
+        return f"{LOADING.capitalize()} failed: {describe(exc.cause)}"  # type: ignore[attr-defined]
     if isinstance(exc, LoadTimeout):
-        return f"Timed out while importing your module: {exc}"
+        return f"Timed out while {LOADING}: {exc}"
     if isinstance(exc, LoadError):
-        return f"Importing your module failed: {exc}"
+        return f"{LOADING.capitalize()} failed: {exc}"
     if isinstance(exc, SyntaxError):
         return f"SyntaxError: {exc.msg} ({exc.filename}, line {exc.lineno})"
     text = str(exc)
@@ -275,6 +277,15 @@ def run_tests(job_path: str, namespace: types.ModuleType | None = None, suite_di
     loader = StudentLoader(job.get("module"), value)
     if job.get("boundary") == "process":
         loader.remote, loader.remote_client = connect_student(float(job["test_timeout_s"]), int(job["output_bytes"]))
+        if job["kind"] == "notebook":
+            global LOADING
+            LOADING = "running your notebook's cells"
+            # Rebuilt from the cells' source in the student process, before any test runs: the
+            # cells have a time limit of their own, and all of them may take the whole run.
+            wall = float(job.get("submission_timeout_s") or 60.0)
+            loader.notebook = loader.remote.Notebook(job["files"][0], float(job["cell_timeout_s"]), wall)
+            with contextlib.suppress(LoadError):
+                loader.load()
     else:
         # Last on the path: nothing the student writes can shadow pytest or the standard library.
         sys.path.append(str(work / "submission"))

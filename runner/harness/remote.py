@@ -25,6 +25,7 @@ import itertools
 import socket
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import boundary  # type: ignore[import-not-found]
@@ -70,8 +71,9 @@ class Client:
         self.classes: dict[tuple[str, str], type[BaseException]] = {}
         self.broken = False
 
-    def request(self, op: str, target: Remote | None = None, **fields: Any) -> Any:
-        """Send one request and return its decoded answer, or raise what the student's code raised."""
+    def request(self, op: str, target: Remote | None = None, wait_s: float | None = None, **fields: Any) -> Any:
+        """Send one request and return its decoded answer, or raise what the student's code raised;
+        ``wait_s`` replaces the per-call limit (a notebook's cells have a limit of their own)."""
         if self.broken:
             self.restart()
         number = next(self.ids)
@@ -79,14 +81,14 @@ class Client:
         if target is not None:
             message["target"] = {"$": "handle", "id": target.remote_id()}
         try:
-            self.sock.settimeout(self.timeout_s)
+            self.sock.settimeout(self.timeout_s if wait_s is None else wait_s)
             boundary.send_message(self.sock, message)
             reply = boundary.recv_message(self.sock)
             if reply.get("id") != number:
                 raise boundary.ProtocolError("an answer to another request")
         except TimeoutError:
             self.restart()
-            raise CallTimeout(f"took longer than {self.timeout_s:g} s") from None
+            raise CallTimeout(f"took longer than {self.timeout_s if wait_s is None else wait_s:g} s") from None
         except (EOFError, ConnectionError):
             self.restart()
             raise StudentCrashed(
@@ -283,19 +285,39 @@ class Remote:
     __str__ = __repr__
 
 
+@dataclass(frozen=True)
+class Notebook:
+    """A notebook to rebuild in the student process: its file, each cell's time limit and the
+    time all its cells may take."""
+
+    file: str
+    cell_timeout_s: float
+    total_s: float
+
+
 class RemoteModule(Remote):
-    """The ``student`` fixture: the student's module, imported again in each fresh process."""
+    """The ``student`` fixture: the student's module, imported again in each fresh process (or the
+    namespace of the student's notebook, rebuilt again from its cells)."""
 
-    __slots__ = ("_module",)
+    __slots__ = ("_module", "_notebook")
 
-    def __init__(self, client: Client, module: str) -> None:
+    def __init__(self, client: Client, module: str, notebook: Notebook | None = None) -> None:
         super().__init__(client, 0, -1, "module")
         object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_notebook", notebook)
+
+    def load(self) -> Any:
+        notebook: Notebook | None = self._notebook
+        if notebook is None:
+            return self._client.request("import", module=self._module)
+        return self._client.request(
+            "notebook", wait_s=notebook.total_s, file=notebook.file, cell_timeout_s=notebook.cell_timeout_s
+        )
 
     def remote_id(self) -> int:
         if self._generation != self._client.generation:
             try:
-                loaded = self._client.request("import", module=self._module)
+                loaded = self.load()
             except (CallTimeout, StudentCrashed, BoundaryError):
                 raise
             except BaseException as exc:

@@ -7,7 +7,8 @@ is this process's end of a socketpair; the grader holds the other. Standard libr
 
 Each request is ``{"id": n, "op": ..., ...}`` and gets exactly one reply with the same id:
 ``{"id": n, "ok": VALUE, "out": TEXT}``, ``{"id": n, "raise": EXCEPTION, "out": TEXT}`` or
-``{"id": n, "refused": REASON}``. Ops: ``import`` (the student's module), ``helper`` (a module
+``{"id": n, "refused": REASON}``. Ops: ``import`` (the student's module), ``notebook`` (the
+student's notebook: its namespace rebuilt from its code cells, see :func:`run_cells`), ``helper`` (a module
 the suite sends as source, for what must run beside the student's code), ``getattr``,
 ``setattr``, ``call``, ``getitem``, ``len``, ``contains``, ``iter``, ``next``. Whatever is not
 plain data crosses as a handle: an id in this process's table. ``out`` is what the call wrote to
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import os
 import socket
 import sys
@@ -90,6 +92,11 @@ class Server:
             return lambda: self.load(str(request.get("module")))
         if kind == "helper":
             return lambda: self.helper(name, str(request.get("source")))
+        if kind == "notebook":
+            timeout = request.get("cell_timeout_s")
+            if not isinstance(timeout, int | float) or not 0 < timeout < 3600:
+                raise ValueError("a notebook needs a cell time limit")
+            return lambda: self.notebook(str(request.get("file")), float(timeout))
         target = self.target(request)
         if kind == "getattr":
             return lambda: getattr(target, name)
@@ -121,6 +128,15 @@ class Server:
             self.module = importlib.import_module(name)
         return self.module
 
+    def notebook(self, file: str, cell_timeout_s: float) -> types.ModuleType:
+        """The notebook's namespace, its code cells run once (:func:`run_cells`)."""
+        if self.module is None:
+            folder = self.submission.rstrip(os.sep)
+            if folder not in sys.path:
+                sys.path.append(folder)  # what the cells write may be imported, never over the stdlib
+            self.module = run_cells(os.path.join(folder, os.path.basename(file)), cell_timeout_s)
+        return self.module
+
     def helper(self, name: str, source: str) -> types.ModuleType:
         module = types.ModuleType(f"grader_helper_{name}")
         exec(compile(source, f"<grader helper {name}>", "exec"), module.__dict__)
@@ -139,7 +155,8 @@ class Server:
                 reply["raise"] = self.describe_exception(exc)
             else:
                 reply["ok"] = {"$": "stop"} if result is StopMarker else self.encode_result(result)
-        reply["out"] = output[0] if output else ""
+        # A notebook's cells print for the student's eyes, in the kernel's feedback: not in a test's output.
+        reply["out"] = output[0] if output and request.get("op") != "notebook" else ""
         return reply
 
     def encode_result(self, result: object) -> Any:
@@ -178,6 +195,104 @@ class Server:
                 found = {"file": filename[len(self.submission) :], "line": tb.tb_lineno}
             tb = tb.tb_next
         return found
+
+
+class CellTimeout(BaseException):
+    """A notebook cell ran past its time limit (a BaseException, like a kernel's interrupt)."""
+
+
+#: A cell line that IPython runs as a magic or a shell command starts with one of these; it is not
+#: run when grading (the kernel's run, for the student's feedback, runs it).
+MAGIC_PREFIXES = ("%", "!")
+#: The one cell magic that is honoured: ``%%writefile [-a] NAME`` writes the cell's body to NAME.
+WRITEFILE = ("%%writefile", "%%file")
+
+
+def notebook_sources(path: str) -> list[str]:
+    """The source of each code cell of the notebook at ``path`` (nbformat 4 JSON), in order."""
+    import json
+
+    with open(path, encoding="utf-8") as handle:
+        notebook = json.load(handle)
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    sources = []
+    for cell in cells if isinstance(cells, list) else []:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            sources.append("".join(map(str, source)) if isinstance(source, list) else str(source))
+    return sources
+
+
+def cell_code(source: str, name: str) -> types.CodeType | None:
+    """``source`` compiled as IPython would run it, without its magics and shell escapes; None for
+    a cell that is all one cell magic (``%%writefile`` is done here). A SyntaxError is the cell's."""
+    import ast
+
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT  # a cell may ``await`` at top level, as in IPython
+    first, _, body = source.lstrip("\n").partition("\n")
+    if first.startswith("%%"):
+        words = first.split()
+        if words[0] in WRITEFILE and len(words) >= 2:
+            with open(words[-1], "a" if "-a" in words[1:-1] else "w", encoding="utf-8") as out:
+                out.write(body if body.endswith("\n") else body + "\n")
+        return None
+    try:
+        code: types.CodeType = compile(source, name, "exec", flags=flags, dont_inherit=True)
+        return code
+    except SyntaxError:
+        lines = source.split("\n")
+        kept = [
+            line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(MAGIC_PREFIXES) else line
+            for line in lines
+        ]
+        if kept == lines:
+            raise
+        code = compile("\n".join(kept), name, "exec", flags=flags, dont_inherit=True)
+        return code
+
+
+def run_cells(path: str, cell_timeout_s: float) -> types.ModuleType:
+    """A fresh ``__main__`` namespace holding what the notebook's code cells define, each cell run
+    in order as in a kernel: an exception (even ``SystemExit``) or a cell that runs past
+    ``cell_timeout_s`` ends that cell only, and the next one runs."""
+    import builtins
+    import signal
+
+    namespace = Namespace("__main__")
+    namespace.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = namespace  # dataclasses, pickle and friends look their module up here
+
+    def expire(signum: int, frame: object) -> None:
+        raise CellTimeout(f"stopped after {cell_timeout_s:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    for index, source in enumerate(notebook_sources(path)):
+        try:
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout_s)
+            try:
+                run_cell(source, f"<notebook cell {index + 1}>", namespace)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except BaseException as exc:  # the cell's own failure; the next cell runs, as in a kernel
+            sys.stderr.write(f"notebook cell {index + 1}: {type(exc).__name__}\n")
+    signal.signal(signal.SIGALRM, previous)
+    return namespace
+
+
+class Namespace(types.ModuleType):
+    """A notebook's names; a missing one is said in the notebook's terms."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"your notebook defines no {name!r} (check that the cell defining it runs without an error)")
+
+
+def run_cell(source: str, name: str, namespace: types.ModuleType) -> None:
+    code = cell_code(source, name)
+    result = eval(code, namespace.__dict__) if code is not None else None
+    if inspect.iscoroutine(result):  # the cell awaits at top level
+        import asyncio
+
+        asyncio.run(result)
 
 
 class StopMarker:
@@ -248,10 +363,20 @@ def prepare(folder: str) -> None:
     """A fresh working folder (mode 0700, this user's) holding the submission's files, which come
     as a tar on stdin; the folder left by a process before this one is removed first."""
     import shutil
-    import tarfile
 
     shutil.rmtree(folder, ignore_errors=True)
     os.mkdir(folder, 0o700)
+    unpack_submission(folder)
+    home = os.environ.get("HOME")
+    if home:
+        os.makedirs(home, mode=0o700, exist_ok=True)
+    os.chdir(folder)
+
+
+def unpack_submission(folder: str) -> None:
+    """The submission's files (a tar on stdin, top-level regular files only) written into ``folder``."""
+    import tarfile
+
     with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as tar:
         for member in tar:
             if member.isfile() and "/" not in member.name and member.name not in ("", ".", ".."):
@@ -259,10 +384,6 @@ def prepare(folder: str) -> None:
                 assert source is not None
                 with open(os.open(os.path.join(folder, member.name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as out:
                     out.write(source.read())
-    home = os.environ.get("HOME")
-    if home:
-        os.makedirs(home, mode=0o700, exist_ok=True)
-    os.chdir(folder)
 
 
 def main(argv: list[str]) -> int:

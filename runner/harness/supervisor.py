@@ -99,8 +99,9 @@ sys.path.insert(0, os.path.join(home, "harness"))
 import worker
 sys.exit(worker.main([os.path.join(home, "harness", "worker.py"), *sys.argv[2:]]))
 """
-#: What the student process is given: the server and its codec, public and read-only.
-STUDENT_FILES = ("student.py", "boundary.py")
+#: What the student's processes are given: the server, its codec and a notebook's kernel driver,
+#: public and read-only.
+STUDENT_FILES = ("student.py", "boundary.py", "cells.py")
 #: How many times the grader may have the student process replaced in one run.
 MAX_RESTARTS = 200
 
@@ -129,6 +130,10 @@ class Boundary:
     environment naming nothing of the grader's and one end of a socketpair whose other end the
     grader holds. The grader asks for a fresh student process on a control socket (``restart``);
     the new socket end goes to it with ``socket.send_fds``.
+
+    For a notebook, a third process (``uid``) runs ``cells.py``: the notebook's cells in a Jupyter
+    kernel, for the student's per-cell feedback only. Its events come on a pipe of their own, of
+    which only ``cell`` events are relayed; nothing of the grader's ever reaches it.
     """
 
     def __init__(self, config: dict[str, Any], work: Path, env: dict[str, str]) -> None:
@@ -138,6 +143,8 @@ class Boundary:
         self.student: subprocess.Popen[bytes] | None = None
         self.tar = b""
         self.restarts = 0
+        self.cells: subprocess.Popen[bytes] | None = None
+        self.cells_fd: int | None = None
         self.control, grader_control = socket.socketpair()
         self.events_fd, events_w = os.pipe()
         grader_end, self.student_end = socket.socketpair()
@@ -173,18 +180,41 @@ class Boundary:
         harness = {name: text for name, text in config["harness"].items() if name not in ("student.py",)}
         self.grader.stdin.write(json.dumps(harness).encode() + b"\n")
         self.grader.stdin.flush()
+        if config["kind"] == "notebook":
+            self.start_cells()
+
+    def start_cells(self) -> None:
+        """The notebook's kernel, as the student, booting while the job arrives (see cells.py)."""
+        home = self.work / "kernel-home"
+        self.cells_fd, events_w = os.pipe()
+        env = {**self.student_env(home), "IPYTHONDIR": str(home / ".ipython"), "JUPYTER_PLATFORM_DIRS": "1"}
+        env["JUPYTER_RUNTIME_DIR"] = str(home / "runtime")
+        self.cells = subprocess.Popen(
+            [sys.executable, "-I", "-B", str(self.work / "student" / "cells.py"), str(self.work / "kernel"),
+             str(self.config.get("cell_timeout_s", 5)), str(events_w)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(self.work), env=env,
+            pass_fds=(events_w,), start_new_session=True, **user_args(self.config.get("uid"), self.config.get("rlimits")),
+        )  # fmt: skip
+        os.close(events_w)
 
     def start(self, job: bytes) -> None:
         """The job is here: the grader gets all of it, the student process its files only."""
         self.tar = submission_tar(job)
         self.spawn(self.student_end)
+        if self.cells is not None and self.cells.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.cells.stdin.write(self.tar)
+            with contextlib.suppress(OSError):
+                self.cells.stdin.close()
         assert self.grader.stdin is not None
         self.grader.stdin.write(job)
         self.grader.stdin.close()
 
+    def student_env(self, home: Path) -> dict[str, str]:
+        return {**self.env, "HOME": str(home), "TMPDIR": "/tmp" if self.config.get("uid") is not None else str(home)}
+
     def spawn(self, end: socket.socket) -> None:
-        home = self.work / "student-home"
-        env = {**self.env, "HOME": str(home), "TMPDIR": "/tmp" if self.config.get("uid") is not None else str(home)}
+        env = self.student_env(self.work / "student-home")
         self.student = subprocess.Popen(
             [sys.executable, "-I", "-B", "-u", str(self.work / "student" / "student.py"), str(end.fileno()),
              str(self.work / "submission"), str(self.config["output_bytes"])],
@@ -230,6 +260,13 @@ class Boundary:
         except OSError:  # the grader has gone
             return False
         return True
+
+    def stop_cells(self) -> None:
+        if self.cells is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.cells.pid, signal.SIGKILL)
+            self.cells.wait()
+            self.cells = None
 
     def stop_student(self) -> None:
         if self.student is not None:
@@ -329,12 +366,14 @@ def run_process_boundary(config: dict[str, Any], work: Path) -> int:
     except (tarfile.TarError, OSError) as exc:
         os.killpg(boundary.grader.pid, signal.SIGKILL)
         boundary.stop_student()
+        boundary.stop_cells()
         sys.stderr.write(f"no usable job on stdin: {exc}\n")
         return 2
     try:
         record = relay(boundary.grader, boundary.events_fd, started, config, boundary)
     finally:
         boundary.stop_student()
+        boundary.stop_cells()
     emit(encode(record))
     return 0
 
@@ -348,7 +387,12 @@ def relay(
     output = bytearray()
     output_total = 0
     limit = int(config["output_bytes"])
-    pending = b""
+    # Per stream: its unfinished line and the event types it may send (a notebook kernel's: cells).
+    pending: dict[int, bytes] = {events_fd: b""}
+    allowed = {events_fd: EVENT_TYPES}
+    cells_fd = boundary.cells_fd if boundary is not None else None
+    if cells_fd is not None:
+        pending[cells_fd], allowed[cells_fd] = b"", {"cell"}
     events = 0
     rejected = 0
     deadline = started + float(config["wall_s"])
@@ -359,19 +403,18 @@ def relay(
 
     emitted = 0
 
-    def take_events(chunk: bytes) -> None:
-        nonlocal pending, events, rejected, emitted
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        if len(pending) > MAX_EVENT_BYTES:
-            pending, rejected = b"", rejected + 1
+    def take_events(chunk: bytes, fd: int = events_fd) -> None:
+        nonlocal events, rejected, emitted
+        *lines, pending[fd] = (pending[fd] + chunk).split(b"\n")
+        if len(pending[fd]) > MAX_EVENT_BYTES:
+            pending[fd], rejected = b"", rejected + 1
         for line in lines:
             try:
                 event = json.loads(line)
             except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
                 rejected += 1
                 continue
-            if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES or events >= MAX_EVENTS:
+            if not isinstance(event, dict) or event.get("type") not in allowed[fd] or events >= MAX_EVENTS:
                 rejected += 1
                 continue
             try:
@@ -389,12 +432,20 @@ def relay(
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            timed_out = True
+            timed_out = proc.poll() is None  # a notebook kernel's run past the end is only cut short
             break
         watched = ([events_fd] if events_open else []) + ([out_fd] if out_open else [])
         if boundary is not None and control_open:
             watched.append(boundary.control.fileno())
+        if cells_fd is not None:
+            watched.append(cells_fd)
         ready, _, _ = select.select(watched, [], [], min(remaining, 0.2))
+        if cells_fd is not None and cells_fd in ready:
+            chunk = os.read(cells_fd, 65536)
+            take_events(chunk, cells_fd)
+            if not chunk:  # the kernel's run is over
+                os.close(cells_fd)
+                cells_fd = None
         if events_fd in ready:
             chunk = os.read(events_fd, 65536)
             # A FIFO we hold a writer of never ends; a pipe ends when the grader exits.
@@ -409,7 +460,7 @@ def relay(
                 output += chunk[: limit - len(output)]
         if boundary is not None and control_open and boundary.control.fileno() in ready:
             control_open = boundary.on_control()
-        if (not out_open or not ready) and proc.poll() is not None:
+        if (not out_open or not ready) and proc.poll() is not None and cells_fd is None:
             break
 
     if timed_out:

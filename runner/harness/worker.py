@@ -9,16 +9,15 @@ disk once collected), ``harness/`` (this file, ``plugin.py``, and ``mutation.py`
 Under ``boundary = "process"`` (``... KIND process``) this is the grader process: it runs as its
 own user in its own folder, reads the job tar from stdin instead of ``go`` (keeping ``job.json``
 and ``suite/`` only), writes events to the pipe ``$GRADER_CHANNEL_FD`` and reaches the student's
-code only through ``remote.py`` (see supervisor.Boundary).
+code only through ``remote.py`` (see supervisor.Boundary); for a notebook too, so no kernel is
+started here (the student's ``cells.py`` runs the cells for feedback).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +58,6 @@ def clip(text: str, limit: int) -> str:
     return text[:limit] + f"\n... [{len(text) - limit} more characters cut]"
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
 KERNEL_TESTS = """
 import sys as _grader_sys, types as _grader_types, tempfile as _grader_tempfile, pathlib as _grader_pathlib
 _grader_ns = _grader_types.ModuleType("notebook")
@@ -78,20 +75,16 @@ _grader_plugin.run_tests({job!r}, _grader_ns, str(_grader_suite))
 
 
 def start_kernel(work: Path) -> Any:
-    """Start the notebook's kernel; it takes longest to boot, so it boots while the job arrives."""
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
+    """Start the notebook's kernel in ``submission/`` (``boundary = "shared"``)."""
+    from cells import start_kernel as start  # type: ignore[import-not-found]
 
-    # nbclient drives an async manager; a sync one deadlocks when it interrupts a cell.
-    kernel = AsyncKernelManager(kernel_name="python3")
-    run_sync(kernel.start_kernel)(cwd=str(work / "submission"), extra_arguments=["--HistoryManager.enabled=False"])
-    return kernel
+    return start(str(work / "submission"))
 
 
 def run_notebook(job: dict[str, Any], job_path: Path, kernel: Any) -> None:
     """Execute the notebook cell by cell, report each cell, then run the suite in its kernel."""
     import nbformat
-    from nbclient import NotebookClient
+    from cells import execute_cells, make_client
 
     work = job_path.parent
     channel = Channel(os.environ["GRADER_CHANNEL"])
@@ -102,49 +95,9 @@ def run_notebook(job: dict[str, Any], job_path: Path, kernel: Any) -> None:
     empty_folder(suite_dir)
     path = work / "submission" / job["files"][0]
     nb = nbformat.read(path, as_version=4)
-    replies: dict[int, dict[str, Any]] = {}
-
-    def executed(cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
-        replies[cell_index] = execute_reply
-
-    client = NotebookClient(
-        nb,
-        km=kernel,
-        timeout=job["cell_timeout_s"],
-        allow_errors=True,
-        interrupt_on_timeout=True,
-        error_on_timeout={"ename": "CellTimeout", "evalue": "cell timed out", "traceback": []},
-        resources={"metadata": {"path": str(work / "submission")}},
-        on_cell_executed=executed,
-        shutdown_kernel="immediate",
-    )
+    client, replies = make_client(nb, kernel, str(work / "submission"), job["cell_timeout_s"])
     with client.setup_kernel():
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            started = time.monotonic()
-            client.execute_cell(cell, index)
-            content = replies.get(index, {}).get("content", {})
-            event: dict[str, Any] = {
-                "type": "cell",
-                "index": index,
-                "status": "ok",
-                "error": None,
-                "duration_s": round(time.monotonic() - started, 4),
-            }
-            if content.get("status") == "error":
-                if content.get("ename") == "CellTimeout":
-                    event["status"] = "timeout"
-                    event["error"] = f"stopped after {job['cell_timeout_s']} s"
-                else:
-                    event["status"] = "error"
-                    event["error"] = clip(f"{content.get('ename')}: {content.get('evalue')}", 2000)
-                    lines = [ANSI.sub("", line) for line in content.get("traceback", [])]
-                    numbers = re.findall(r"line (\d+)", "\n".join(lines))
-                    if numbers:
-                        event["line"] = int(numbers[-1])
-            channel.send(event)
-            cell.outputs = []
+        execute_cells(client, replies, job["cell_timeout_s"], channel.send)
         client.timeout = None
         source = KERNEL_TESTS.format(
             harness=str(work / "harness"), job=str(job_path), suite=suite, submission=str(work / "submission")
@@ -175,15 +128,17 @@ def receive_job(dest: Path) -> None:
 
 def main(argv: list[str]) -> int:
     job_path, kind = Path(argv[1]), argv[2]
-    kernel = start_kernel(job_path.parent) if kind == "notebook" else None
-    if kind in ("module", "files"):
+    process = argv[3:] == ["process"]
+    # Under the process boundary a notebook's kernel is the student's (cells.py), never the grader's.
+    kernel = start_kernel(job_path.parent) if kind == "notebook" and not process else None
+    if kind in ("module", "files") or process:
         import plugin  # type: ignore[import-not-found]  # noqa: F401 - loads pytest while we wait
-    if argv[3:] == ["process"]:
+    if process:
         receive_job(job_path.parent)
     elif sys.stdin.readline().strip() != "go":
         return 2
     job = json.loads(job_path.read_text())
-    if kind == "notebook":
+    if kind == "notebook" and not process:
         run_notebook(job, job_path, kernel)
     elif kind == "tests":
         from mutation import run_mutation  # type: ignore[import-not-found]

@@ -31,13 +31,13 @@ HOST_GRACE_S = 15.0
 
 #: The worker's files, written by the supervisor before the job arrives (``remote.py``,
 #: ``boundary.py`` and ``student.py`` serve ``boundary = "process"``: see runner/harness/remote.py;
-#: ``mutation.py`` serves kind ``tests``).
+#: ``mutation.py`` serves kind ``tests``; ``cells.py`` runs a notebook's cells in a kernel).
 HARNESS_FILES = {
     "worker.py": WORKER.read_text(),
     "plugin.py": PLUGIN.read_text(),
     "mutation.py": MUTATION.read_text(),
     "pytest.ini": "[pytest]\n",
-    **{name: (HARNESS_DIR / name).read_text() for name in ("remote.py", "boundary.py", "student.py")},
+    **{name: (HARNESS_DIR / name).read_text() for name in ("remote.py", "boundary.py", "student.py", "cells.py")},
 }
 #: Who runs what in the container: the student's code as STUDENT_UID; under ``boundary = "process"``
 #: the grader (pytest and the hidden suite) as GRADER_UID. Numeric: the image needs no entry for them.
@@ -69,6 +69,7 @@ class RunRequest:
             "files": sorted(self.files),
             "test_timeout_s": self.limits.test_timeout_s,
             "cell_timeout_s": self.limits.cell_timeout_s,
+            "submission_timeout_s": self.limits.submission_timeout_s,
             "output_bytes": self.limits.output_kb * 1024,
         }
 
@@ -101,6 +102,7 @@ class RunRequest:
                 "gid": uid,
                 "grader_uid": GRADER_UID,
                 "wall_s": limits.submission_timeout_s,
+                "cell_timeout_s": limits.cell_timeout_s,
                 "output_bytes": limits.output_kb * 1024,
                 "rlimits": rlimits,
                 "scratch": list(scratch),

@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -107,31 +108,66 @@ def test_read_file_missing_file_prints_nothing(student: ModuleType, write_text: 
 
 
 @pytest.mark.points(1, hint="Pass encoding='utf-8' to open() in read_file and parse_config: the default depends on the machine.")
-def test_read_file_and_parse_config_open_files_as_utf8(student: ModuleType, write_text: WriteText, monkeypatch: pytest.MonkeyPatch) -> None:
-    opened: list[tuple[str, str, object]] = []
-    real_open = io.open
-
-    def recording_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
-        encoding = kwargs.get("encoding", args[1] if len(args) > 1 else None)  # open(file, mode, buffering, encoding)
-        opened.append((str(file).rsplit("/", 1)[-1], str(mode), encoding))
-        return real_open(file, mode, *args, **kwargs)
-
+def test_read_file_and_parse_config_open_files_as_utf8(student: ModuleType, write_text: WriteText, student_helper: Any) -> None:
     text_path = write_text("greeting.txt", "Grüße\n")
     config_path = write_text("city.cfg", "city = Köln\n")
-    monkeypatch.setattr(builtins, "open", recording_open)
-    for function in (student.read_file, student.parse_config):  # a notebook's namespace may hold its own `open`
-        names = getattr(function, "__globals__", None)
-        if isinstance(names, dict):
-            monkeypatch.setitem(names, "open", recording_open)
-    got_text = student.read_file(text_path)
-    got_config = student.parse_config(config_path)
-    monkeypatch.undo()
+    # The spy runs beside the notebook's functions and records how they open files.
+    spy = student_helper(OPEN_SPY, name="open_spy")
+    spy.install([student.read_file, student.parse_config])
+    try:
+        got_text = student.read_file(text_path)
+        got_config = student.parse_config(config_path)
+        opened = spy.opened()
+    finally:
+        spy.uninstall()
     assert got_text == "Grüße\n", f"read_file on a UTF-8 file holding 'Grüße\\n' should return that text, got {got_text!r}"
     assert got_config == {"city": "Köln"}, f"parse_config of 'city = Köln' should be {{'city': 'Köln'}}, got {got_config!r}"
     utf8 = ("utf-8", "utf8")
-    without = sorted({name for name, mode, encoding in opened if "b" not in mode and str(encoding).lower().replace("_", "-") not in utf8})
+    records = opened if isinstance(opened, list) else []
+    without = sorted(
+        {str(name) for name, mode, encoding in records if "b" not in str(mode) and str(encoding).lower().replace("_", "-") not in utf8}
+    )
     all_utf8 = not without
     assert all_utf8, f"files should be opened with encoding='utf-8'; these were opened without it: {', '.join(without)}"
+
+
+#: Records each open() the notebook's functions make: the builtin, and a notebook's own `open` name.
+OPEN_SPY = """
+import builtins, io
+
+_real = io.open
+_opened = []
+_patched = []
+
+
+def _recording(file, mode="r", *args, **kwargs):
+    encoding = kwargs.get("encoding", args[1] if len(args) > 1 else None)  # open(file, mode, buffering, encoding)
+    _opened.append((str(file).rsplit("/", 1)[-1], str(mode), None if encoding is None else str(encoding)))
+    return _real(file, mode, *args, **kwargs)
+
+
+def install(functions):
+    _patched.append((builtins.__dict__, "open", builtins.open))
+    builtins.open = _recording
+    for function in functions:  # a notebook's namespace may hold its own `open`
+        names = getattr(function, "__globals__", None)
+        if isinstance(names, dict):
+            _patched.append((names, "open", names.get("open", _patched)))
+            names["open"] = _recording
+
+
+def uninstall():
+    while _patched:
+        names, key, value = _patched.pop()
+        if value is _patched:
+            names.pop(key, None)
+        else:
+            names[key] = value
+
+
+def opened():
+    return list(_opened)
+"""
 
 
 # --- safe_divide -------------------------------------------------------------------------------
@@ -245,14 +281,26 @@ def test_merge_inventories_keys_from_both_sides(student: ModuleType) -> None:
 
 
 @pytest.mark.points(2, hint="Build a new dict (dict(a) or a.copy()) instead of adding into a.")
-def test_merge_inventories_leaves_inputs_unchanged(student: ModuleType) -> None:
+def test_merge_inventories_leaves_inputs_unchanged(student: ModuleType, student_helper: Any) -> None:
     a = {"apple": 3, "pear": 1}
     b = {"apple": 2, "fig": 4}
     a_before, b_before = copy.deepcopy(a), copy.deepcopy(b)
-    got = student.merge_inventories(a, b)
+    # The inputs live where the notebook's function runs; the helper reports what became of them.
+    calls = student_helper(CALL_SPY, name="call_spy")
+    after = calls.call_and_report(student.merge_inventories, a, b)
+    got, (a, b), returned_input = after if isinstance(after, tuple) and len(after) == 3 else (None, (None, None), None)
     assert a == a_before, f"merge_inventories must not change its first input: it should stay {a_before!r}, got {a!r}"
     assert b == b_before, f"merge_inventories must not change its second input: it should stay {b_before!r}, got {b!r}"
-    assert got is not a and got is not b, "merge_inventories should return a new dict, got one of its inputs back"
+    assert returned_input is False, "merge_inventories should return a new dict, got one of its inputs back"
+
+
+#: Calls a function beside the notebook and reports its result, its inputs afterwards, and whether
+#: it returned one of its inputs.
+CALL_SPY = """
+def call_and_report(function, *args):
+    result = function(*args)
+    return result, args, any(result is arg for arg in args)
+"""
 
 
 # --- parse_config ------------------------------------------------------------------------------

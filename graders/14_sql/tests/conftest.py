@@ -1,11 +1,13 @@
 """Shared fixtures for the 14_sql hidden suite: a fresh in-memory shop database for every test.
 
 SCHEMA and SEED are the same as the `demo_db()` cell of the notebook (README.md lists the data).
+The notebook is graded across the process boundary (exercise.toml): its functions run in the
+student's process, so the database they are given is made there too, by a helper (`SHOP`) that
+holds the schema and the seed data and no expected value; the tests get a handle to it.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -72,83 +74,111 @@ TABLES = ("customers", "products", "orders", "order_items")
 
 Snapshot = dict[str, list[tuple[object, ...]]]
 
+#: Runs beside the student's code (the `student_helper` fixture). Nothing secret: a student could read it.
+SHOP = """
+import sqlite3
 
-def make_db(factory: type[sqlite3.Connection] = sqlite3.Connection) -> sqlite3.Connection:
-    """A new in-memory database with the shop's schema and seed data, foreign keys enforced."""
-    conn = sqlite3.connect(":memory:", factory=factory)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.executescript(SCHEMA + SEED)
-    conn.commit()
-    return conn
-
-
-@pytest.fixture
-def db() -> Iterator[sqlite3.Connection]:
-    conn = make_db()
-    yield conn
-    conn.close()
+SCRIPT = __SCRIPT__
+TABLES = __TABLES__
 
 
 class RecordingCursor(sqlite3.Cursor):
-    """A cursor that adds the SQL text of each statement it runs to its connection's `statements`."""
-
-    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+    def execute(self, sql, parameters=(), /):
         record(self.connection, sql)
         return super().execute(sql, parameters)
 
-    def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:
+    def executemany(self, sql, seq_of_parameters, /):
         record(self.connection, sql)
         return super().executemany(sql, seq_of_parameters)
 
-    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+    def executescript(self, sql_script, /):
         record(self.connection, sql_script)
         return super().executescript(sql_script)
 
 
 class RecordingConnection(sqlite3.Connection):
-    """A connection that keeps the SQL text of every statement run through it (its parameters are not kept)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.statements: list[str] = []
+        self.statements = []
 
-    def cursor(self, factory: Any = RecordingCursor) -> Any:
+    def cursor(self, factory=RecordingCursor):
         return super().cursor(factory)
 
-    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+    def execute(self, sql, parameters=(), /):
         return self.cursor().execute(sql, parameters)
 
-    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+    def executemany(self, sql, parameters, /):
         return self.cursor().executemany(sql, parameters)
 
-    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+    def executescript(self, sql_script, /):
         return self.cursor().executescript(sql_script)
 
+    def recorded(self):
+        return list(self.statements)
 
-def record(conn: sqlite3.Connection, sql: str) -> None:
+    def forget(self):
+        self.statements.clear()
+
+
+def record(conn, sql):
     if isinstance(conn, RecordingConnection):
-        conn.statements.append(sql)
+        conn.statements.append(str(sql))
 
 
-@pytest.fixture
-def recording_db() -> Iterator[RecordingConnection]:
-    """Like `db`, but its `statements` list the SQL text of everything run on it during the test."""
-    conn = make_db(RecordingConnection)
-    assert isinstance(conn, RecordingConnection)
-    conn.statements.clear()
-    yield conn
-    conn.close()
+def make_db(recording=False):
+    conn = sqlite3.connect(":memory:", factory=RecordingConnection if recording else sqlite3.Connection)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.executescript(SCRIPT)
+    conn.commit()
+    if recording:
+        conn.forget()
+    return conn
 
 
-def take_snapshot(conn: sqlite3.Connection) -> Snapshot:
-    """Every row of every table (plain tuples, in rowid order): compare two to see that nothing changed."""
+def take_snapshot(conn):
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     return {
         table: [tuple(row) for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")] if table in tables else []
         for table in TABLES
     }
+""".replace("__SCRIPT__", repr(SCHEMA + SEED)).replace("__TABLES__", repr(TABLES))
 
 
 @pytest.fixture
-def snapshot() -> Callable[[sqlite3.Connection], Snapshot]:
-    return take_snapshot
+def shop(student_helper: Callable[..., Any]) -> Any:
+    """The helper module, in the student's process."""
+    return student_helper(SHOP, "shop")
+
+
+def closed(conn: Any) -> None:
+    try:
+        conn.close()
+    except Exception:  # the student's process may have been replaced: its database went with it
+        pass
+
+
+@pytest.fixture
+def db(shop: Any) -> Iterator[Any]:
+    """A fresh in-memory shop database (a handle to a sqlite3.Connection in the student's process)."""
+    conn = shop.make_db()
+    yield conn
+    closed(conn)
+
+
+@pytest.fixture
+def recording_db(shop: Any) -> Iterator[Any]:
+    """Like `db`, but `recorded()` lists the SQL text of everything run on it since the last `forget()`."""
+    conn = shop.make_db(True)
+    yield conn
+    closed(conn)
+
+
+@pytest.fixture
+def snapshot(shop: Any) -> Callable[[Any], Snapshot]:
+    """Every row of every table (plain tuples, in rowid order): compare two to see that nothing changed."""
+
+    def take(conn: Any) -> Snapshot:
+        found = shop.take_snapshot(conn)
+        return found if isinstance(found, dict) else {}
+
+    return take
