@@ -141,6 +141,8 @@ class Sandbox(Protocol):
     """A place to run a :class:`RunRequest`."""
 
     name: str
+    """What runs the code, as results (``sandbox.backend``) and messages show it: ``docker``,
+    ``local``, ``fake``, ``docker via celery``."""
     isolated: bool
 
     def image_id(self) -> str | None:
