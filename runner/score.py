@@ -43,7 +43,7 @@ class Verdict:
     output: str
 
 
-class StopKind(Enum):
+class StopReason(Enum):
     """Why a run ended before the harness said it was done."""
 
     OUT_OF_MEMORY = "the submission ran out of memory and was stopped"
@@ -55,11 +55,11 @@ class StopKind(Enum):
 
 @dataclass(frozen=True)
 class Stop:
-    kind: StopKind
+    reason: StopReason
     detail: str = ""
 
     def __str__(self) -> str:
-        return f"{self.kind.value} ({self.detail})" if self.detail else self.kind.value
+        return f"{self.reason.value} ({self.detail})" if self.detail else self.reason.value
 
 
 @dataclass
@@ -155,7 +155,7 @@ def check_run(run: CheckedRun, reports: Reports, sentinel: str | None, must_repo
         return
     found = reports.tests.pop(sentinel, None)
     stopped = stop_reason(run, reports.done)
-    excused = stopped is not None and stopped.kind in (StopKind.OUT_OF_TIME, StopKind.OUT_OF_MEMORY, StopKind.NO_ANSWER)
+    excused = stopped is not None and stopped.reason in (StopReason.OUT_OF_TIME, StopReason.OUT_OF_MEMORY, StopReason.NO_ANSWER)
     if found is not None and found.status == "passed":
         reports.flags.append("a test that always fails was reported as passed: results were forged")
     elif found is None and (reports.done or (must_report and not excused)):
@@ -165,16 +165,16 @@ def check_run(run: CheckedRun, reports: Reports, sentinel: str | None, must_repo
 def stop_reason(run: CheckedRun, done: bool) -> Stop | None:
     """Why the run stopped early, or None when it ran to the end."""
     if run.oom_killed:
-        return Stop(StopKind.OUT_OF_MEMORY)
+        return Stop(StopReason.OUT_OF_MEMORY)
     if run.host_timed_out or (run.exit is not None and run.exit.timed_out):
-        return Stop(StopKind.OUT_OF_TIME)
+        return Stop(StopReason.OUT_OF_TIME)
     if run.exit is None:
-        return Stop(StopKind.NO_ANSWER)
+        return Stop(StopReason.NO_ANSWER)
     if not done:
         code = run.exit.returncode
         if code is not None and code < 0:
-            return Stop(StopKind.KILLED, f"signal {-code}")
-        return Stop(StopKind.ENDED_EARLY, f"exit code {code}")
+            return Stop(StopReason.KILLED, f"signal {-code}")
+        return Stop(StopReason.ENDED_EARLY, f"exit code {code}")
     return None
 
 
@@ -195,7 +195,7 @@ def test_result(spec: TestSpec, event: TestEvent) -> TestResult:
 
 
 def unreported(spec: TestSpec, stopped: Stop | None) -> TestResult:
-    timed_out = stopped is not None and stopped.kind is StopKind.OUT_OF_TIME
+    timed_out = stopped is not None and stopped.reason is StopReason.OUT_OF_TIME
     why = str(stopped) if stopped else "the run ended before this test"
     return missing(spec, f"did not report a result: {why}", "timeout" if timed_out else "failed")
 
@@ -237,11 +237,11 @@ def score_mutation(
 def summarise(tests: tuple[TestResult, ...], stopped: Stop | None, run: CheckedRun) -> tuple[SubmissionStatus, str]:
     passed = sum(t.status == "passed" for t in tests)
     counts = f"{passed} of {len(tests)} tests passed"
-    if stopped is not None and stopped.kind is StopKind.OUT_OF_MEMORY:
+    if stopped is not None and stopped.reason is StopReason.OUT_OF_MEMORY:
         return "resource_limit", f"{counts}; {stopped}"
-    if stopped is not None and stopped.kind is StopKind.OUT_OF_TIME:
+    if stopped is not None and stopped.reason is StopReason.OUT_OF_TIME:
         return "timeout", f"{counts}; {stopped}"
-    if stopped is not None and stopped.kind is StopKind.NO_ANSWER:
+    if stopped is not None and stopped.reason is StopReason.NO_ANSWER:
         return "infra_error", f"{counts}; {stopped} ({run.diagnostics.strip()[-300:]})"
     if tests and all(t.status == "timeout" for t in tests):
         return "timeout", f"every test ran out of time: {tests[0].message.splitlines()[0][:300]}"
