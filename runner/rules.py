@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ExerciseError
-from .exercise import Exercise, all_exercises, exercise_path, find_root, load_exercise
+from .exercise import GATE_TEST, Exercise, all_exercises, exercise_path, find_root, load_exercise
 
 RULES_FILE = "rules.toml"
 README_FILE = "README.md"
@@ -40,8 +40,6 @@ NORMATIVE_WORDS = (
     "must", "raise", "raises", "return", "returns", "only", "never", "always", "exactly",
     "at most", "at least", "do not", "does not", "error", "invalid",
 )  # fmt: skip
-#: The kind ``tests`` gate (pass against the reference) is not a rule of the README.
-GATE_TEST = "reference"
 
 _NORMATIVE = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in NORMATIVE_WORDS) + r")\b", re.IGNORECASE)
 _STATUS_CODE = re.compile(r"(?<![\w.])[1-5][0-9]{2}(?!\w|\.\w)")

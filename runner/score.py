@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from .exercise import Exercise, TestSpec
+from .exercise import GATE_TEST, Exercise, TestSpec
 from .feedback import without_noise
 from .protocol import CellEvent, CheckedRun, Collected, CollectError, Done, Malformed, TestEvent, read_outcome
 from .results import CellResult, SubmissionStatus, TestResult, TestStatus
@@ -219,17 +219,17 @@ def cell_results(cells: dict[int, CellEvent]) -> tuple[CellResult, ...]:
 def score_mutation(
     tests: tuple[TestResult, ...], cells: tuple[CellResult, ...], stopped: Stop | None, run: CheckedRun, max_score: float
 ) -> Verdict:
-    """Kind ``tests``: mutants count only when the student's tests pass against the reference."""
+    """Kind ``tests``: mutants count only when the student's tests pass against the target module."""
     output = run.exit.output if run.exit else ""
-    gate = next((t for t in tests if t.id == "reference"), None)
+    gate = next((t for t in tests if t.id == GATE_TEST), None)
     if gate is not None and gate.status != "passed":
         # Tests that fail on correct code prove nothing about the mutants they "kill".
         not_counted = "not counted: your tests must first pass against the correct implementation"
-        tests = tuple(t if t.id == "reference" else replace(t, status="skipped", score=0.0, message=not_counted) for t in tests)
+        tests = tuple(t if t.id == GATE_TEST else replace(t, status="skipped", score=0.0, message=not_counted) for t in tests)
         return Verdict("failed", 0.0, max_score, gate.message.splitlines()[0], tests, cells, (), output)
     status, message = summarise(tests, stopped, run)
     if status in ("passed", "failed"):
-        killed = sum(t.status == "passed" for t in tests if t.id != "reference")
+        killed = sum(t.status == "passed" for t in tests if t.id != GATE_TEST)
         message = f"your tests caught {killed} of {len(tests) - 1} bugs" + (f"; {stopped}" if stopped else "")
     return Verdict(status, sum(t.score for t in tests), max_score, message, tests, cells, (), output)
 
