@@ -36,6 +36,7 @@ def test_old_results_naming_the_host_worker_still_load(sqlalchemy_exercise: Exer
     old.write_text(json.dumps(data))
     assert load_results(old) == result
     assert load_results(old).sandbox.host == "w1@box"
+    assert "on host w1@box" in render_html(load_results(old)), "the report names the host"
 
 
 def test_load_results_rejects_other_files(tmp_path: Path) -> None:
