@@ -56,8 +56,9 @@ def worker(broker: str, concurrency: int, name: str | None, visibility_timeout: 
 @click.argument("description")
 @reports_errors
 def mutant(exercise: str, name: str, edited: Path, description: str) -> None:
-    """Record EDITED (a copy of a reference file with one bug) as the mutant NAME of EXERCISE: a diff
-    against the reference, with DESCRIPTION (one line: the bug) first. `grade verify` then grades it."""
+    """Record EDITED (a copy of a solution/ file, or target/ for kind tests, with one bug) as the mutant
+    NAME of EXERCISE: a diff against that original, with DESCRIPTION (one line: the bug) first.
+    `grade verify` then grades it."""
     target = load_exercise(exercise_path(find_root(Path.cwd()), exercise)).record_mutant(name, edited, description)
     cli.console.print(f"wrote {target}")
 

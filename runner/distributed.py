@@ -284,7 +284,9 @@ class CelerySandbox:
     Thread-safe: a batch calls ``run`` from as many threads as it wants tasks in flight.
     """
 
-    name = "docker"
+    #: The backend results and messages show: Docker sandboxes, on the ``grade worker``s reached
+    #: through Celery (each result's ``sandbox.host`` names the worker).
+    name = "docker via celery"
     isolated = True
 
     def __init__(self, broker: str, *, wait_s: float = 10.0) -> None:
@@ -364,7 +366,8 @@ class CelerySandbox:
             outcome = outcome_from_dict(reply.get("outcome"))
         except (TypeError, ValueError) as exc:
             raise SandboxFailed(f"a worker answered something that is not a run outcome ({exc})") from exc
-        return replace(outcome, extra={**outcome.extra, "worker": reply.get("worker")})
+        # The worker that answered is the result's host (``SandboxInfo.host``).
+        return replace(outcome, extra={**outcome.extra, "host": reply.get("worker")})
 
     def wait(self, task_id: str, limits: Limits) -> dict[str, Any]:
         """The task's reply. Waits through a worker's death (its task comes back to the queue)

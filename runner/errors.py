@@ -4,7 +4,7 @@
     ├── UsageError               2: bad input or configuration; the user can fix it
     │   ├── ExerciseError        the folder is not a valid exercise, or its grader is broken
     │   │   ├── ConfigError      exercise.toml has an unknown key or section, or a value of the wrong type or range
-    │   │   └── MutantError      a mutant's diff is malformed or no longer applies to the reference
+    │   │   └── MutantError      a mutant's diff is malformed or no longer applies to its original
     │   ├── SubmissionError      the submission cannot be read (missing file, invalid notebook)
     │   └── MissingExtra         a feature needs an optional extra that is not installed (grade[workers], grade[local])
     └── InfraError               3: the grading infrastructure failed; never the student's fault
@@ -49,7 +49,7 @@ class MutantError(ExerciseError):
 
     def __init__(self, diff: str, problem: str, file: str | None = None, hunk: int | None = None, line: int | None = None):
         self.diff, self.problem, self.file, self.hunk, self.line = diff, problem, file, hunk, line
-        where = [part for part in (file, f"hunk {hunk}" if hunk else "", f"reference line {line}" if line else "") if part]
+        where = [part for part in (file, f"hunk {hunk}" if hunk else "", f"original line {line}" if line else "") if part]
         super().__init__(f"{diff}: {', '.join(where) + ': ' if where else ''}{problem}")
 
 

@@ -61,13 +61,14 @@ class Exercise:
         return sum(t.points for t in self.tests)
 
     def suite_files(self) -> dict[str, bytes]:
-        """The hidden suite's files by relative POSIX path (for kind ``tests``: the reference
-        implementation under ``reference/`` and each mutant, applied, under ``mutants/NAME/``).
+        """The hidden suite's files by relative POSIX path (for kind ``tests``: the target module
+        under ``reference/`` and each mutant, applied, under ``mutants/NAME/``: the harness's names).
         A mutant's diff that no longer applies raises :class:`~runner.errors.MutantError`."""
         return suite_files(self.kind, self.grader_path)
 
     def reference_path(self) -> Path:
-        """What ``grade verify`` grades as the reference (for kind ``tests``: the reference tests)."""
+        """The reference solution (``solution/``): what ``grade verify`` grades and expects at 100 %
+        (for kind ``tests``: the reference tests, which must kill every mutant of the target module)."""
         return self.grader_path / "solution"
 
     def mutants(self) -> list[Mutant]:
@@ -79,48 +80,70 @@ class Exercise:
         return apply_mutant(mutant, read_tree(mutant_base(self.kind, self.grader_path)))
 
     def record_mutant(self, name: str, edited: Path, description: str) -> Path:
-        """Write ``mutants/NAME.diff``: ``edited`` (a copy of a reference file with one bug, named like
-        it unless the reference has a single file) as a diff against the reference, ``description`` first."""
-        reference = read_tree(mutant_base(self.kind, self.grader_path))
-        target = edited.name if edited.name in reference else next(iter(reference)) if len(reference) == 1 else None
-        if target is None:
-            raise ExerciseError(f"{edited} is not named like a reference file ({', '.join(sorted(reference))})")
-        return write_mutant(self.grader_path / MUTANTS_FOLDER, name, description, reference, {target: edited.read_bytes()})
+        """Write ``mutants/NAME.diff``: ``edited`` (a copy of an original file with one bug, named like
+        it unless the original has a single file) as a diff against the original (:func:`mutant_base`),
+        ``description`` first."""
+        original = read_tree(mutant_base(self.kind, self.grader_path))
+        changed = edited.name if edited.name in original else next(iter(original)) if len(original) == 1 else None
+        if changed is None:
+            raise ExerciseError(f"{edited} is not named like a file of {self.mutant_folder()}/ ({', '.join(sorted(original))})")
+        return write_mutant(self.grader_path / MUTANTS_FOLDER, name, description, original, {changed: edited.read_bytes()})
+
+    def mutant_folder(self) -> str:
+        """The folder the mutants are diffs of: ``solution/`` or, for kind ``tests``, ``target/``."""
+        return mutant_base(self.kind, self.grader_path).name
+
+
+#: Kind ``tests``: the target module's folder, the correct module the student's tests run against
+#: (its public copy is in the exercise's folder); the mutants are diffs of it.
+TARGET_FOLDER = "target"
+#: The reference solution's folder: what ``grade verify`` grades and expects at 100 %.
+SOLUTION_FOLDER = "solution"
+#: Kind ``tests``: where the harness (runner/harness/mutation.py) finds the target module in the
+#: suite it receives; the wire's name, which predates "target" (and names the gate test too).
+SUITE_TARGET = "reference"
+#: Kind ``tests``: the id of the gate test (the student's tests pass against the target module),
+#: as the harness reports it; not a rule of the README.
+GATE_TEST = "reference"
 
 
 def mutant_base(kind: str, grader: Path) -> Path:
-    """The folder mutants are diffs of: ``reference/`` for kind ``tests``, else ``solution/``."""
-    return grader / ("reference" if kind == "tests" else "solution")
+    """The folder mutants are diffs of (their original): ``target/`` for kind ``tests``, else ``solution/``."""
+    return grader / (TARGET_FOLDER if kind == "tests" else SOLUTION_FOLDER)
 
 
 def suite_files(kind: str, grader: Path) -> dict[str, bytes]:
     if kind != "tests":
         return read_tree(grader / "tests")
-    reference = read_tree(mutant_base(kind, grader))
-    files = {f"reference/{name}": data for name, data in reference.items()}
+    target = read_tree(mutant_base(kind, grader))
+    files = {f"{SUITE_TARGET}/{name}": data for name, data in target.items()}
     for mutant in load_mutants(grader):
-        files |= {f"mutants/{mutant.name}/{name}": data for name, data in apply_mutant(mutant, reference).items()}
+        files |= {f"mutants/{mutant.name}/{name}": data for name, data in apply_mutant(mutant, target).items()}
     return files
 
 
 def suite_identity(kind: str, grader: Path) -> dict[str, bytes]:
-    """What the suite hash covers: the hidden tests, or for kind ``tests`` the reference and each
+    """What the suite hash covers: the hidden tests, or for kind ``tests`` the target module and each
     mutant's diff as written (so a new description, shown as the test's name, is a new suite too)."""
     if kind != "tests":
         return read_tree(grader / "tests")
     return {
-        **{f"reference/{name}": data for name, data in read_tree(mutant_base(kind, grader)).items()},
+        **{f"{SUITE_TARGET}/{name}": data for name, data in read_tree(mutant_base(kind, grader)).items()},
         **{f"mutants/{mutant.path.name}": mutant.data for mutant in load_mutants(grader)},
     }
 
 
 def mutation_manifest(grader: Path) -> list[TestSpec]:
-    """Kind ``tests``: the gate (pass against the reference) and one point per mutant to kill."""
+    """Kind ``tests``: the gate (pass against the target module) and one point per mutant to kill."""
     mutants = load_mutants(grader)
-    if not mutants or not (grader / "reference").is_dir():
-        raise ExerciseError(f"{grader} needs reference/ (the correct module) and mutants/NAME.diff for a tests exercise")
+    if not mutants or not (grader / TARGET_FOLDER).is_dir():
+        moved = " (reference/ is now called target/)" if (grader / "reference").is_dir() else ""
+        raise ExerciseError(
+            f"{grader} needs {TARGET_FOLDER}/ (the correct module the student's tests run against) "
+            f"and mutants/NAME.diff for a tests exercise{moved}"
+        )
     specs = [
-        TestSpec("reference", "your tests pass against the correct implementation", 0, "Every test must pass on the reference.")
+        TestSpec(GATE_TEST, "your tests pass against the correct implementation", 0, "Every test must pass on correct code.")
     ]
     for mutant in mutants:
         specs.append(TestSpec(f"mutants/{mutant.name}", f"catches the bug: {mutant.description or mutant.name}", 1, ""))

@@ -10,7 +10,7 @@ of ours) in ``/autograder`` and reads ``/autograder/results/results.json``.
 Gradescope's container is the sandbox: one fresh container per submission. Inside it we run the
 same harness with the local backend (time, memory and file-size limits, no Docker). The zip holds
 the runner, the exercise's folder and its hidden suite only: no reference solution and no mutants
-(except for kind ``tests``, whose suite is the reference and the mutants).
+(except for kind ``tests``, whose suite is the target module and the mutants).
 
 Hidden tests (``hidden=True`` in the points marker) keep their points and get Gradescope's
 visibility ``hidden`` (or ``--hidden-visibility``). Gradescope does not show students their total
@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import SubmissionError
-from .exercise import Exercise, exercise_path, load_exercise, read_tree
+from .exercise import TARGET_FOLDER, Exercise, exercise_path, load_exercise, read_tree
+from .mutants import MUTANTS_FOLDER
 from .render import render_gradescope
 from .results import SubmissionResult, write_atomic
 
@@ -66,8 +67,8 @@ exec /autograder/venv/bin/python -B -m runner.gradescope {exercise} /autograder/
 
 
 def grader_files(exercise: Exercise) -> dict[str, bytes]:
-    """The grader files the autograder needs: the hidden suite (kind ``tests``: reference and mutants)."""
-    folders = ("reference", "mutants") if exercise.kind == "tests" else ("tests",)
+    """The grader files the autograder needs: the hidden suite (kind ``tests``: the target module and mutants)."""
+    folders = (TARGET_FOLDER, MUTANTS_FOLDER) if exercise.kind == "tests" else ("tests",)
     files: dict[str, bytes] = {}
     for folder in folders:
         files.update({f"{folder}/{name}": data for name, data in read_tree(exercise.grader_path / folder).items()})

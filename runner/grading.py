@@ -75,7 +75,7 @@ def grade_submission(
         exercise = narrowed(exercise, selection)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
-    worker: str | None = None
+    host: str | None = None
     if submission.syntax_problem is not None:
         problem = submission.syntax_problem
         reason = f"not run: {problem.message}"
@@ -114,7 +114,7 @@ def grade_submission(
         outcome = sandbox.run(request)
         on_stage("scoring")
         verdict = score_outcome(exercise, outcome, sentinel_id, notebook_code_cells(exercise, submission))
-        worker = str(outcome.extra["worker"]) if outcome.extra.get("worker") else None
+        host = str(outcome.extra["host"]) if outcome.extra.get("host") else None
     return SubmissionResult(
         exercise=exercise.id,
         exercise_title=exercise.title,
@@ -128,7 +128,7 @@ def grade_submission(
         grader=GraderIdentity(
             version=__version__, suite_hash=exercise.suite_hash, image_id=sandbox.image_id(), python=sandbox.python_version()
         ),
-        sandbox=SandboxInfo(backend=sandbox.name, isolated=sandbox.isolated, limits=exercise.limits.to_dict(), worker=worker),
+        sandbox=SandboxInfo(backend=sandbox.name, isolated=sandbox.isolated, limits=exercise.limits.to_dict(), host=host),
         tests=verdict.tests,
         cells=verdict.cells,
         flags=verdict.flags,

@@ -1,17 +1,20 @@
-"""Hand-written mutants: one unified diff each against the reference, applied strictly in memory.
+"""Hand-written mutants: one unified diff each against the original, applied strictly in memory.
+
+The original is the reference solution ``solution/`` or, for kind ``tests``, the target module
+``target/`` (runner/exercise.py: ``mutant_base``).
 
 A mutant is ``graders/NN_topic/mutants/NAME.diff``. Line 1 is a one-line description of the bug
 (for kind ``tests`` it is shown to students as the test's name); the rest is a unified diff as
-``diff -u --label a/FILE --label b/FILE reference/FILE edited/FILE`` prints it, one such diff per
-changed file, concatenated. The reference is ``solution/`` (``reference/`` for kind ``tests``).
+``diff -u --label a/FILE --label b/FILE solution/FILE edited/FILE`` prints it, one such diff per
+changed file, concatenated.
 
-Contract: :func:`apply_mutant` returns the reference's files with the patched ones replaced, or
+Contract: :func:`apply_mutant` returns the original's files with the patched ones replaced, or
 raises :class:`~runner.errors.MutantError` naming the diff, the file, the hunk and the line.
-Application is strict: every hunk's context and removed lines must match the reference exactly at
+Application is strict: every hunk's context and removed lines must match the original exactly at
 the line its header states (no fuzz, no offset search); a file the diff names must exist in the
-reference; a diff with no change, or one that changes nothing, is refused.
+original; a diff with no change, or one that changes nothing, is refused.
 
-Trust rule: diffs are the course's own files, but they drift when a reference changes, so nothing
+Trust rule: diffs are the course's own files, but they drift when an original changes, so nothing
 in one is assumed: it is parsed (by ``unidiff``), then every line of it must belong to a file header
 or a hunk. Only :func:`load_mutants` and :func:`write_mutant` touch the disk; nothing here runs code.
 """
@@ -84,22 +87,22 @@ def load_mutants(grader: Path) -> list[Mutant]:
     return [Mutant(name=p.stem, path=p, data=p.read_bytes()) for p in paths]
 
 
-def apply_mutant(mutant: Mutant, reference: dict[str, bytes]) -> dict[str, bytes]:
-    """The reference's files with those the diff patches replaced; :class:`MutantError` when the
-    diff is malformed, names a file the reference lacks, does not match it, or changes nothing."""
+def apply_mutant(mutant: Mutant, original: dict[str, bytes]) -> dict[str, bytes]:
+    """The original's files with those the diff patches replaced; :class:`MutantError` when the
+    diff is malformed, names a file the original lacks, does not match it, or changes nothing."""
     patches = parse_mutant(mutant)
-    files = dict(reference)
+    files = dict(original)
     for patch in patches:
-        if patch.file not in reference:
-            known = ", ".join(sorted(reference)) or "nothing"
-            raise MutantError(str(mutant.path), f"the reference has no such file (it has {known})", patch.file)
+        if patch.file not in original:
+            known = ", ".join(sorted(original)) or "nothing"
+            raise MutantError(str(mutant.path), f"the original has no such file (it has {known})", patch.file)
         try:
-            text = reference[patch.file].decode("utf-8")
+            text = original[patch.file].decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise MutantError(str(mutant.path), "the reference file is not UTF-8 text", patch.file) from exc
+            raise MutantError(str(mutant.path), "the original file is not UTF-8 text", patch.file) from exc
         files[patch.file] = patch_text(str(mutant.path), patch, text).encode("utf-8")
-    if files == reference:
-        raise MutantError(str(mutant.path), "the diff changes nothing: the mutant would be the reference")
+    if files == original:
+        raise MutantError(str(mutant.path), "the diff changes nothing: the mutant would be the original")
     return files
 
 
@@ -209,9 +212,9 @@ def patch_text(where: str, patch: FilePatch, text: str) -> str:
         for offset, expected in enumerate(hunk.source):
             index = start + offset
             if index >= len(lines):
-                found = f"the reference has only {len(lines)} lines"
+                found = f"the original has only {len(lines)} lines"
             elif lines[index] != expected:
-                found = f"the reference has {clip(lines[index])}"
+                found = f"the original has {clip(lines[index])}"
             else:
                 continue
             problem = f"{hunk.header}: {found}, the diff expects {clip(expected)}"
@@ -237,19 +240,19 @@ def clip(line: str, width: int = 70) -> str:
     return shown if len(shown) <= width else shown[: width - 4] + "...'"
 
 
-def make_diff(description: str, reference: dict[str, bytes], edited: dict[str, bytes]) -> str:
+def make_diff(description: str, original: dict[str, bytes], edited: dict[str, bytes]) -> str:
     """A mutant file's text: ``description``, then a ``diff -u`` of each file of ``edited`` that differs
-    from the reference. :class:`MutantError` when the description is not one line or nothing differs."""
+    from the original. :class:`MutantError` when the description is not one line or nothing differs."""
     if not description.strip() or "\n" in description or description.startswith(DIFF_STARTS):
         raise MutantError("description", "must be one line that does not start with ---, +++, @@ or 'diff '")
     parts = [description.strip() + "\n"]
     for name in sorted(edited):
-        if name not in reference:
-            raise MutantError("edited files", "the reference has no such file", name)
-        if edited[name] != reference[name]:
-            parts.append(unified_diff(name, reference[name].decode("utf-8"), edited[name].decode("utf-8")))
+        if name not in original:
+            raise MutantError("edited files", "the original has no such file", name)
+        if edited[name] != original[name]:
+            parts.append(unified_diff(name, original[name].decode("utf-8"), edited[name].decode("utf-8")))
     if len(parts) == 1:
-        raise MutantError("edited files", "they are the same as the reference: there is no bug to record")
+        raise MutantError("edited files", "they are the same as the original: there is no bug to record")
     return "".join(parts)
 
 
@@ -278,13 +281,13 @@ def hunk_range(start: int, stop: int) -> str:
     return f"{start if length == 0 else start + 1},{length}"
 
 
-def write_mutant(folder: Path, name: str, description: str, reference: dict[str, bytes], edited: dict[str, bytes]) -> Path:
+def write_mutant(folder: Path, name: str, description: str, original: dict[str, bytes], edited: dict[str, bytes]) -> Path:
     """Write ``folder/NAME.diff`` after checking that it applies back to exactly ``edited``."""
     if not name or "/" in name or name.startswith(".") or name != name.strip():
         raise MutantError(name, "a mutant's name is a plain file stem, e.g. off_by_one")
     path = folder / f"{name}{DIFF_SUFFIX}"
-    text = make_diff(description, reference, edited)
-    applied = apply_mutant(Mutant(name, path, text.encode("utf-8")), reference)
+    text = make_diff(description, original, edited)
+    applied = apply_mutant(Mutant(name, path, text.encode("utf-8")), original)
     if {k: v for k, v in applied.items() if k in edited} != edited:
         raise MutantError(str(path), "the diff written does not apply back to the edited file (please report this)")
     folder.mkdir(parents=True, exist_ok=True)

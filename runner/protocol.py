@@ -114,19 +114,19 @@ def decode_event(raw: object, output_chars: int) -> Event:
     """One raw event (any JSON value) as a typed event, or :class:`Malformed`."""
     if not isinstance(raw, dict):
         return Malformed("an event that is not an object was reported")
-    kind = raw.get("type")
-    if kind == "test":
+    event_type = raw.get("type")  # the wire's key; "kind" is the exercise's (module, notebook, ...)
+    if event_type == "test":
         return decode_test(raw, output_chars)
-    if kind == "cell":
+    if event_type == "cell":
         return decode_cell(raw)
-    if kind == "collected":
+    if event_type == "collected":
         nodeids = raw.get("nodeids")
         if not isinstance(nodeids, list) or len(nodeids) > MAX_COLLECTED:
             return Malformed("a malformed list of collected tests was reported")
         return Collected(tuple(clean_text(n, NAME_CHARS) for n in nodeids))
-    if kind == "collect_error":
+    if event_type == "collect_error":
         return CollectError(clean_text(raw.get("nodeid"), NAME_CHARS), clean_text(raw.get("message"), ERROR_CHARS))
-    if kind == "done":
+    if event_type == "done":
         return Done()
     return Malformed("an event of an unknown type was reported")
 

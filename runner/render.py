@@ -265,13 +265,11 @@ def render_summary(results: list[SubmissionResult], report_names: dict[str, str]
     statuses = {s: sum(r.status == s for r in results) for s in SUBMISSION_STATUSES}
     slowest = sorted(results, key=lambda r: r.duration_s, reverse=True)[:10]
     mean = sum(r.percent for r in results) / len(results) if results else 0.0
-    by_worker: dict[str, list[float]] = {}
+    by_host: dict[str, list[float]] = {}
     for result in results:
-        if result.sandbox.worker:
-            by_worker.setdefault(result.sandbox.worker, []).append(result.duration_s)
-    workers = [
-        {"name": name, "count": len(times), "mean_s": sum(times) / len(times)} for name, times in sorted(by_worker.items())
-    ]
+        if result.sandbox.host:
+            by_host.setdefault(result.sandbox.host, []).append(result.duration_s)
+    hosts = [{"name": name, "count": len(times), "mean_s": sum(times) / len(times)} for name, times in sorted(by_host.items())]
     return _env.get_template("summary.html.j2").render(
         results=sorted(results, key=lambda r: r.submission),
         buckets=buckets,
@@ -279,7 +277,7 @@ def render_summary(results: list[SubmissionResult], report_names: dict[str, str]
         pass_rates=pass_rates,
         statuses=statuses,
         slowest=slowest,
-        workers=workers,
+        hosts=hosts,
         mean=mean,
         links=report_names,
         exercise=results[0].exercise_title if results else "",

@@ -73,13 +73,24 @@ class GraderIdentity:
 
 @dataclass(frozen=True)
 class SandboxInfo:
-    """Which backend ran the submission, whether it isolates, the limits it applied, and the
-    ``grade worker`` that ran it when the batch was spread over several machines."""
+    """Which backend ran the submission, whether it isolates, the limits it applied, and its
+    ``host``: the name of the ``grade worker`` (``NAME@MACHINE``) that graded it when the batch
+    was spread over several machines, None when graded here.
+
+    Older results.json files (also schema v1) call it ``worker``: :meth:`from_dict` still reads that key."""
 
     backend: str
     isolated: bool
     limits: dict[str, Any]
-    worker: str | None = None
+    host: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SandboxInfo:
+        """Rebuild from JSON data; the old key ``worker`` is read as ``host``."""
+        fields_ = dict(data)
+        if "worker" in fields_ and "host" not in fields_:
+            fields_["host"] = fields_.pop("worker")
+        return cls(**fields_)
 
 
 @dataclass(frozen=True)
@@ -139,7 +150,7 @@ class SubmissionResult:
             result = cls(
                 **{**fields_, "flags": tuple(data.get("flags", ()))},
                 grader=GraderIdentity(**data["grader"]),
-                sandbox=SandboxInfo(**data["sandbox"]),
+                sandbox=SandboxInfo.from_dict(data["sandbox"]),
                 tests=tests,
                 cells=cells,
             )

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ExerciseError
-from .exercise import Exercise, all_exercises, exercise_path, find_root, load_exercise
+from .exercise import GATE_TEST, Exercise, all_exercises, exercise_path, find_root, load_exercise
 
 RULES_FILE = "rules.toml"
 README_FILE = "README.md"
@@ -40,8 +40,6 @@ NORMATIVE_WORDS = (
     "must", "raise", "raises", "return", "returns", "only", "never", "always", "exactly",
     "at most", "at least", "do not", "does not", "error", "invalid",
 )  # fmt: skip
-#: The kind ``tests`` gate (pass against the reference) is not a rule of the README.
-GATE_TEST = "reference"
 
 _NORMATIVE = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in NORMATIVE_WORDS) + r")\b", re.IGNORECASE)
 _STATUS_CODE = re.compile(r"(?<![\w.])[1-5][0-9]{2}(?!\w|\.\w)")
@@ -54,7 +52,7 @@ _CODE_SPAN = re.compile(r"`[^`]*`")
 _SENTENCE_END = re.compile(r"(?<=[.:;])\s+")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.")
 
-ProblemKind = Literal[
+ProblemCode = Literal[
     "no-rules-file", "invalid", "quote-missing", "no-test", "unknown-test", "unknown-mutant",
     "orphan-test", "uncovered", "duplicate-id",
 ]  # fmt: skip
@@ -92,12 +90,12 @@ class RuleProblem:
     test id, mutant name or README sentence it is about."""
 
     file: str
-    kind: ProblemKind
+    code: ProblemCode
     subject: str
     detail: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.kind} {self.subject}: {self.detail}"
+        return f"{self.file}: {self.code} {self.subject}: {self.detail}"
 
 
 def collapse(text: str) -> str:
@@ -173,8 +171,8 @@ def normative_sentences(markdown: str) -> list[str]:
 def sentences(markdown: str) -> list[str]:
     """Every sentence, list item and table row outside code blocks, headings and skipped sections."""
     found: list[str] = []
-    for kind, text in _blocks(markdown):
-        if kind == "prose":
+    for block, text in _blocks(markdown):
+        if block == "prose":
             found += split_prose(text)
         else:
             found.append(collapse(text))
@@ -201,16 +199,16 @@ def _blocks(markdown: str) -> Iterator[tuple[Literal["prose", "item", "row"], st
     in_fence = False
     skip_level = 0  # heading level of the skipped section we are in; 0 when none
     current: list[str] = []
-    current_kind: Literal["prose", "item", "row"] = "prose"
+    current_block: Literal["prose", "item", "row"] = "prose"
     previous_line = ""
     for line in markdown.splitlines():
         if _FENCE.match(line):
             in_fence = not in_fence
-            yield from _flush(current_kind, current)
+            yield from _flush(current_block, current)
             continue
         heading = None if in_fence else _HEADING.match(line)
         if heading:
-            yield from _flush(current_kind, current)
+            yield from _flush(current_block, current)
             level = len(heading.group(1))
             if skip_level and level <= skip_level:
                 skip_level = 0
@@ -222,26 +220,26 @@ def _blocks(markdown: str) -> Iterator[tuple[Literal["prose", "item", "row"], st
         stripped = line.strip()
         item = _LIST_ITEM.match(line)
         if not stripped:
-            yield from _flush(current_kind, current)
+            yield from _flush(current_block, current)
         elif stripped.startswith("|"):
-            yield from _flush(current_kind, current)
+            yield from _flush(current_block, current)
             if not _TABLE_SEPARATOR.match(stripped) and previous_line.startswith("|"):
                 yield "row", stripped
         elif item:
-            yield from _flush(current_kind, current)
-            current_kind = "item"
+            yield from _flush(current_block, current)
+            current_block = "item"
             current.append(item.group(1))
         else:
             if not current:
-                current_kind = "prose"
+                current_block = "prose"
             current.append(stripped.removeprefix(">").strip())
         previous_line = stripped
-    yield from _flush(current_kind, current)
+    yield from _flush(current_block, current)
 
 
-def _flush(kind: Literal["prose", "item", "row"], lines: list[str]) -> Iterator[tuple[Literal["prose", "item", "row"], str]]:
+def _flush(block: Literal["prose", "item", "row"], lines: list[str]) -> Iterator[tuple[Literal["prose", "item", "row"], str]]:
     if lines:
-        yield kind, " ".join(lines)
+        yield block, " ".join(lines)
         lines.clear()
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from .exercise import Exercise, TestSpec
+from .exercise import GATE_TEST, Exercise, TestSpec
 from .feedback import without_noise
 from .protocol import CellEvent, CheckedRun, Collected, CollectError, Done, Malformed, TestEvent, read_outcome
 from .results import CellResult, SubmissionStatus, TestResult, TestStatus
@@ -43,7 +43,7 @@ class Verdict:
     output: str
 
 
-class StopKind(Enum):
+class StopReason(Enum):
     """Why a run ended before the harness said it was done."""
 
     OUT_OF_MEMORY = "the submission ran out of memory and was stopped"
@@ -55,11 +55,11 @@ class StopKind(Enum):
 
 @dataclass(frozen=True)
 class Stop:
-    kind: StopKind
+    reason: StopReason
     detail: str = ""
 
     def __str__(self) -> str:
-        return f"{self.kind.value} ({self.detail})" if self.detail else self.kind.value
+        return f"{self.reason.value} ({self.detail})" if self.detail else self.reason.value
 
 
 @dataclass
@@ -155,7 +155,7 @@ def check_run(run: CheckedRun, reports: Reports, sentinel: str | None, must_repo
         return
     found = reports.tests.pop(sentinel, None)
     stopped = stop_reason(run, reports.done)
-    excused = stopped is not None and stopped.kind in (StopKind.OUT_OF_TIME, StopKind.OUT_OF_MEMORY, StopKind.NO_ANSWER)
+    excused = stopped is not None and stopped.reason in (StopReason.OUT_OF_TIME, StopReason.OUT_OF_MEMORY, StopReason.NO_ANSWER)
     if found is not None and found.status == "passed":
         reports.flags.append("a test that always fails was reported as passed: results were forged")
     elif found is None and (reports.done or (must_report and not excused)):
@@ -165,16 +165,16 @@ def check_run(run: CheckedRun, reports: Reports, sentinel: str | None, must_repo
 def stop_reason(run: CheckedRun, done: bool) -> Stop | None:
     """Why the run stopped early, or None when it ran to the end."""
     if run.oom_killed:
-        return Stop(StopKind.OUT_OF_MEMORY)
+        return Stop(StopReason.OUT_OF_MEMORY)
     if run.host_timed_out or (run.exit is not None and run.exit.timed_out):
-        return Stop(StopKind.OUT_OF_TIME)
+        return Stop(StopReason.OUT_OF_TIME)
     if run.exit is None:
-        return Stop(StopKind.NO_ANSWER)
+        return Stop(StopReason.NO_ANSWER)
     if not done:
         code = run.exit.returncode
         if code is not None and code < 0:
-            return Stop(StopKind.KILLED, f"signal {-code}")
-        return Stop(StopKind.ENDED_EARLY, f"exit code {code}")
+            return Stop(StopReason.KILLED, f"signal {-code}")
+        return Stop(StopReason.ENDED_EARLY, f"exit code {code}")
     return None
 
 
@@ -195,7 +195,7 @@ def test_result(spec: TestSpec, event: TestEvent) -> TestResult:
 
 
 def unreported(spec: TestSpec, stopped: Stop | None) -> TestResult:
-    timed_out = stopped is not None and stopped.kind is StopKind.OUT_OF_TIME
+    timed_out = stopped is not None and stopped.reason is StopReason.OUT_OF_TIME
     why = str(stopped) if stopped else "the run ended before this test"
     return missing(spec, f"did not report a result: {why}", "timeout" if timed_out else "failed")
 
@@ -219,17 +219,17 @@ def cell_results(cells: dict[int, CellEvent]) -> tuple[CellResult, ...]:
 def score_mutation(
     tests: tuple[TestResult, ...], cells: tuple[CellResult, ...], stopped: Stop | None, run: CheckedRun, max_score: float
 ) -> Verdict:
-    """Kind ``tests``: mutants count only when the student's tests pass against the reference."""
+    """Kind ``tests``: mutants count only when the student's tests pass against the target module."""
     output = run.exit.output if run.exit else ""
-    gate = next((t for t in tests if t.id == "reference"), None)
+    gate = next((t for t in tests if t.id == GATE_TEST), None)
     if gate is not None and gate.status != "passed":
         # Tests that fail on correct code prove nothing about the mutants they "kill".
         not_counted = "not counted: your tests must first pass against the correct implementation"
-        tests = tuple(t if t.id == "reference" else replace(t, status="skipped", score=0.0, message=not_counted) for t in tests)
+        tests = tuple(t if t.id == GATE_TEST else replace(t, status="skipped", score=0.0, message=not_counted) for t in tests)
         return Verdict("failed", 0.0, max_score, gate.message.splitlines()[0], tests, cells, (), output)
     status, message = summarise(tests, stopped, run)
     if status in ("passed", "failed"):
-        killed = sum(t.status == "passed" for t in tests if t.id != "reference")
+        killed = sum(t.status == "passed" for t in tests if t.id != GATE_TEST)
         message = f"your tests caught {killed} of {len(tests) - 1} bugs" + (f"; {stopped}" if stopped else "")
     return Verdict(status, sum(t.score for t in tests), max_score, message, tests, cells, (), output)
 
@@ -237,11 +237,11 @@ def score_mutation(
 def summarise(tests: tuple[TestResult, ...], stopped: Stop | None, run: CheckedRun) -> tuple[SubmissionStatus, str]:
     passed = sum(t.status == "passed" for t in tests)
     counts = f"{passed} of {len(tests)} tests passed"
-    if stopped is not None and stopped.kind is StopKind.OUT_OF_MEMORY:
+    if stopped is not None and stopped.reason is StopReason.OUT_OF_MEMORY:
         return "resource_limit", f"{counts}; {stopped}"
-    if stopped is not None and stopped.kind is StopKind.OUT_OF_TIME:
+    if stopped is not None and stopped.reason is StopReason.OUT_OF_TIME:
         return "timeout", f"{counts}; {stopped}"
-    if stopped is not None and stopped.kind is StopKind.NO_ANSWER:
+    if stopped is not None and stopped.reason is StopReason.NO_ANSWER:
         return "infra_error", f"{counts}; {stopped} ({run.diagnostics.strip()[-300:]})"
     if tests and all(t.status == "timeout" for t in tests):
         return "timeout", f"every test ran out of time: {tests[0].message.splitlines()[0][:300]}"

@@ -31,7 +31,7 @@ from .grading import grade_folder
 from .results import SubmissionResult
 from .sandbox import Sandbox
 
-#: A batch of changes as ``watchfiles`` yields them: (change kind, absolute path).
+#: A batch of changes as ``watchfiles`` yields them: (what changed: added, modified or deleted, absolute path).
 Changes = Iterable[AbstractSet[tuple[object, str]]]
 
 

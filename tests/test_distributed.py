@@ -204,7 +204,8 @@ def test_a_batch_through_an_in_process_worker_with_a_fake_sandbox(
     finally:
         logging.captureWarnings(False)  # the embedded worker's log set-up turned it on for the process
     assert {e.item.student: e.result.status for e in entries} == {"alice": "passed", "bob": "failed", "carol": "passed"}
-    assert {e.result.sandbox.worker for e in entries} == {"inproc@test"}
+    assert {e.result.sandbox.host for e in entries} == {"inproc@test"}
+    assert {e.result.sandbox.backend for e in entries} == {"docker via celery"}, "the backend says the workers graded it"
     assert {e.result.grader.image_id for e in entries} == {"sha256:fake"}
     assert len(fake.requests) == 3 and all(e.cached for e in again), "the re-run comes from the cache"
     assert all(set(r.files) == {"bookshop.py"} for r in fake.requests)
@@ -373,7 +374,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_nothing_counts_twice(
     assert students == Counter(list(expected)), "every submission exactly once"
     for result in results:
         assert (result["percent"] == 100.0) is expected[str(result["submission"])], result["message"]
-        assert result["sandbox"]["worker"] in (first.name, second.name)  # type: ignore[index]
+        assert result["sandbox"]["host"] in (first.name, second.name)  # type: ignore[index]
     done = Counter(first.succeeded() + second.succeeded())
     assert len(done) == 8 and set(done.values()) == {1}, f"each task succeeded once in all: {done}"
     assert lost[0] in second.succeeded() and lost[0] not in first.succeeded(), "the killed worker's task went to the other"
@@ -383,7 +384,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_nothing_counts_twice(
     assert "Graded by" in summary and second.name in summary
     for result in results:
         report = (out / "reports" / f"{result['submission']}.html").read_text()
-        assert f"on worker {result['sandbox']['worker']}" in report  # type: ignore[index]
+        assert f"on host {result['sandbox']['host']}" in report  # type: ignore[index]
 
     # Run again: everything comes from the cache; no worker grades anything.
     graded = len(second.succeeded())

@@ -166,7 +166,7 @@ def course(tmp_path: Path, kind: str) -> tuple[Path, Path]:
         write(student, {"Dockerfile": 'FROM python:3.12\nCMD ["python"]\n'})
     else:
         write(exercise, {"exercise.toml": header + 'files = ["test_calc.py"]\nmodule = "calc"\n'})
-        write(grader, {"reference/calc.py": CALC})
+        write(grader, {"target/calc.py": CALC})
         for name, before, after in [("adds_wrong", "a + b", "a - b"), ("subs_wrong", "return a - b", "return b - a")]:
             edited = {"calc.py": CALC.replace(before, after).encode()}
             write_mutant(grader / "mutants", name, f"{name.replace('_', ' ')} on purpose", {"calc.py": CALC.encode()}, edited)

@@ -44,6 +44,24 @@ def test_zip_layout(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert not any(n.startswith("course/graders/") and "04_sqlalchemy" not in n for n in by_name)
 
 
+def test_a_tests_exercise_zip_carries_the_target_module_and_loads_with_the_same_suite(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kind ``tests``: the zip holds ``target/`` and the mutants (not ``solution/``), and the course
+    inside it loads 16_testing with the suite hash of the original."""
+    monkeypatch.chdir(root)
+    out = tmp_path / "autograder.zip"
+    run = CliRunner().invoke(cli.main, ["export", "gradescope", "16_testing", "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        assert "course/graders/16_testing/target/cart.py" in names, "the target module"
+        assert not any("/solution/" in n for n in names), "no reference solution"
+        archive.extractall(tmp_path / "zip")
+    unpacked = load_exercise(tmp_path / "zip" / "course" / "exercises" / "16_testing")
+    assert unpacked.suite_hash == load_exercise(root / "exercises" / "16_testing").suite_hash
+
+
 def test_gather_takes_the_shallowest_file(sqlalchemy_exercise: Exercise, tmp_path: Path) -> None:
     upload = tmp_path / "submission"
     (upload / "exercises" / "04_sqlalchemy").mkdir(parents=True)

@@ -83,13 +83,13 @@ def test_tests_kind_counts_caught_mutants(tmp_path: Path) -> None:
     from runner.exercise import load_exercise as load
 
     config = 'kind = "tests"\nfiles = ["test_calc.py"]\nmodule = "calc"\n[limits]\ntest_timeout_s = 5\n'
-    files = {"grader/reference/calc.py": "def double(x):\n    return 2 * x\n"}
+    files = {"grader/target/calc.py": "def double(x):\n    return 2 * x\n"}
     exercise = write_exercise(tmp_path / "course", "98_tests", config, files)
     grader = tmp_path / "course" / "graders" / "98_tests"
-    reference = {"calc.py": (grader / "reference" / "calc.py").read_bytes()}
+    target = {"calc.py": (grader / "target" / "calc.py").read_bytes()}
     for name, body, about in [("plus", "x + 2", "adds two"), ("square", "x * x", "squares"), ("loop", "double(x)", "never ends")]:
         edited = {"calc.py": f"def double(x):\n    return {body}\n".encode()}
-        write_mutant(grader / "mutants", name, about, reference, edited)
+        write_mutant(grader / "mutants", name, about, target, edited)
     loaded = load(exercise)
     assert [t.id for t in loaded.tests] == ["reference", "mutants/loop", "mutants/plus", "mutants/square"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.errors import MutantError
+from runner.errors import ExerciseError, MutantError
 from runner.exercise import Exercise, load_exercise
 from runner.grading import verify_exercise
 from runner.mutants import Mutant, apply_mutant, make_diff, write_mutant
@@ -55,10 +55,10 @@ def test_a_diff_whose_context_drifted_names_the_file_the_hunk_and_the_line() -> 
         apply_mutant(mutant(text), drifted)
     error = caught.value
     assert (error.file, error.hunk, error.line) == ("calc.py", 2, 15)
-    assert str(error).startswith("graders/99_demo/mutants/bug.diff: calc.py, hunk 2, reference line 15: @@ -14,7 +14,7 @@")
+    assert str(error).startswith("graders/99_demo/mutants/bug.diff: calc.py, hunk 2, original line 15: @@ -14,7 +14,7 @@")
     assert "'line fifteen'" in str(error) and "'line 15'" in str(error) and "\n" not in str(error)
     shifted = {"calc.py": ("inserted\n" + CALC).encode()}
-    with pytest.raises(MutantError, match=r"calc\.py, hunk 1, reference line 1: "):
+    with pytest.raises(MutantError, match=r"calc\.py, hunk 1, original line 1: "):
         apply_mutant(mutant(text), shifted)  # no offset search: the same lines one further down do not count
 
 
@@ -69,7 +69,7 @@ def test_a_diff_whose_context_drifted_names_the_file_the_hunk_and_the_line() -> 
         ("only a description", "the diff is empty"),
         ("--- a/calc.py\n+++ b/calc.py\n@@ -1 +1 @@\n-line 1\n+one\n", "line 1 must be a one-line description"),
         ("nothing\n--- a/calc.py\n+++ b/calc.py\n@@ -1 +1 @@\n-line 1\n+line 1\n", "the diff changes nothing"),
-        ("other file\n--- a/other.py\n+++ b/other.py\n@@ -1 +1 @@\n-line 1\n+one\n", "other.py: the reference has no such file"),
+        ("other file\n--- a/other.py\n+++ b/other.py\n@@ -1 +1 @@\n-line 1\n+one\n", "other.py: the original has no such file"),
         ("no labels\n--- calc.py\n+++ calc.py\n@@ -1 +1 @@\n-line 1\n+one\n", "must name a/FILE and b/FILE"),
         ("stray\n--- a/calc.py\n+++ b/calc.py\n@@ -1 +1 @@\n-line 1\n+one\n-line 2\n", "line 7 of the diff is not part of"),
         ("blank after\n--- a/calc.py\n+++ b/calc.py\n@@ -1 +1 @@\n-line 1\n+one\n\n", "line 7 of the diff is not part of"),
@@ -112,8 +112,8 @@ def demo_course(tmp_path: Path, kind: str = "module") -> tuple[Path, Path]:
     if kind == "tests":
         (exercise / "exercise.toml").write_text('kind = "tests"\nfiles = ["test_calc.py"]\nmodule = "calc"\n')
         (exercise / "test_calc.py").write_text("def test_nothing():\n    pass\n")
-        (grader / "reference").mkdir(parents=True)
-        (grader / "reference" / "calc.py").write_text(REFERENCE)
+        (grader / "target").mkdir(parents=True)
+        (grader / "target" / "calc.py").write_text(REFERENCE)
         (grader / "solution").mkdir()
         (grader / "solution" / "test_calc.py").write_text("from calc import add\ndef test_add():\n    assert add(2, 3) == 5\n")
     else:
@@ -155,7 +155,7 @@ def test_verify_grades_each_applied_mutant_and_fails_only_the_row_of_a_broken_di
     assert rows["mutant subs_wrong"].ok and rows["mutant subs_wrong"].result is not None
     assert rows["mutant subs_wrong"].result.percent == 50.0
     assert not rows["mutant adds_wrong"].ok and rows["mutant adds_wrong"].result is None
-    assert "adds_wrong.diff: calc.py, hunk 1, reference line 1: " in rows["mutant adds_wrong"].problem
+    assert "adds_wrong.diff: calc.py, hunk 1, original line 1: " in rows["mutant adds_wrong"].problem
     assert not rows["mutant empty"].ok and "the diff is empty" in rows["mutant empty"].problem
     graded = [request.files["calc.py"].decode() for request in sandbox.requests]
     assert len(graded) == 3 and "return b - a" in graded[2], "the reference, the starter and the one mutant that applies"
@@ -179,15 +179,24 @@ def test_tests_kind_sends_applied_mutants_and_checks_each_diff_in_verify(tmp_pat
     assert not by_variant["reference"].ok and "subs_wrong.diff" in by_variant["reference"].problem
 
 
+def test_a_tests_exercise_still_using_reference_is_told_the_folder_is_now_target(tmp_path: Path) -> None:
+    """Kind ``tests``: the target module's folder is ``target/``; the old name ``reference/`` (easily
+    mistaken for the reference solution) is named in the one-line error."""
+    folder, grader = demo_course(tmp_path, kind="tests")
+    (grader / "target").rename(grader / "reference")
+    with pytest.raises(ExerciseError, match=r"needs target/ \(the correct module .*\(reference/ is now called target/\)$"):
+        load_exercise(folder)
+
+
 def test_tests_kind_suite_hash_follows_every_diff_and_the_reference(tmp_path: Path) -> None:
     folder, grader = demo_course(tmp_path, kind="tests")
     hashes = {load_exercise(folder).suite_hash}
     diff = grader / "mutants" / "adds_wrong.diff"
     diff.write_text(diff.read_text().replace("adds_wrong on purpose", "adds wrongly"))
     hashes.add(load_exercise(folder).suite_hash)
-    (grader / "reference" / "calc.py").write_text(REFERENCE + "\n# a comment\n")
+    (grader / "target" / "calc.py").write_text(REFERENCE + "\n# a comment\n")
     hashes.add(load_exercise(folder).suite_hash)
-    assert len(hashes) == 3, "a new description (the test's name) or a new reference is a new suite"
+    assert len(hashes) == 3, "a new description (the test's name) or a new target module is a new suite"
 
 
 def test_grade_mutant_records_an_edited_copy_as_a_diff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,7 +33,7 @@ def mutation() -> Any:
 
 @pytest.mark.harness
 def test_each_variant_differs_in_form_and_passes_the_solution(mutation: Any, tmp_path: Path) -> None:
-    reference = {"cart.py": (GRADER / "reference" / "cart.py").read_bytes()}
+    reference = {"cart.py": (GRADER / "target" / "cart.py").read_bytes()}
     targets = mutation.gate_targets(reference)
     assert sum(t.variant for t in targets) == 4 and len(targets) == 6
     public = reference["cart.py"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,19 @@ def test_json_round_trip(sqlalchemy_exercise: Exercise, tmp_path: Path) -> None:
     assert data["status"] == "failed"
     assert data["score"] == sum(t.points for t in sqlalchemy_exercise.tests[2:])
     assert load_results(paths["results"]) == result
+
+
+def test_old_results_naming_the_host_worker_still_load(sqlalchemy_exercise: Exercise, tmp_path: Path) -> None:
+    """``sandbox.host`` was written ``sandbox.worker`` before: such files load, with the same host."""
+    result = replace(sample(sqlalchemy_exercise), sandbox=replace(sample(sqlalchemy_exercise).sandbox, host="w1@box"))
+    data = result.to_dict()
+    assert data["sandbox"]["host"] == "w1@box"
+    data["sandbox"]["worker"] = data["sandbox"].pop("host")
+    old = tmp_path / "results.json"
+    old.write_text(json.dumps(data))
+    assert load_results(old) == result
+    assert load_results(old).sandbox.host == "w1@box"
+    assert "on host w1@box" in render_html(load_results(old)), "the report names the host"
 
 
 def test_load_results_rejects_other_files(tmp_path: Path) -> None:

@@ -111,12 +111,12 @@ def test_a_good_file_passes(tmp_path: Path) -> None:
 
 def test_no_rules_file(tmp_path: Path) -> None:
     [problem] = problems(tmp_path, None)
-    assert (problem.kind, problem.detail) == ("no-rules-file", "no rules.toml")
+    assert (problem.code, problem.detail) == ("no-rules-file", "no rules.toml")
 
 
 def test_a_quote_edited_away_from_the_readme(tmp_path: Path) -> None:
     found = problems(tmp_path, GOOD.replace("It returns the sum", "It returns the total"))
-    assert [(p.kind, p.subject) for p in found] == [
+    assert [(p.code, p.subject) for p in found] == [
         ("quote-missing", "add-returns-sum"),
         ("uncovered", "'It returns the sum of `a` and `b`.'"),
     ]
@@ -133,7 +133,7 @@ def test_a_rule_without_tests_and_unknown_tests_or_mutants(tmp_path: Path) -> No
         '"accepts_negative"', '"accepts_negative", "nope"'
     )
     rules = rules.replace("test_demo.py::test_missing", "test_demo.py::test_gone")
-    found = [(p.kind, p.subject) for p in problems(tmp_path, rules)]
+    found = [(p.code, p.subject) for p in problems(tmp_path, rules)]
     assert found == [
         ("no-test", "add-returns-sum"),
         ("unknown-mutant", "negative-raises"),
@@ -151,21 +151,21 @@ def test_a_diff_mutant_is_a_known_mutant(tmp_path: Path) -> None:
 
 def test_an_orphan_test(tmp_path: Path) -> None:
     rules = GOOD.replace('tests = ["test_demo.py::test_missing"]', 'tests = ["test_demo.py::test_sum"]')
-    assert [(p.kind, p.subject) for p in problems(tmp_path, rules)] == [("orphan-test", "test_demo.py::test_missing")]
+    assert [(p.code, p.subject) for p in problems(tmp_path, rules)] == [("orphan-test", "test_demo.py::test_missing")]
 
 
 def test_an_uncovered_sentence_and_an_informative_that_covers_it(tmp_path: Path) -> None:
     rules = GOOD.replace('[[rule]]\nid = "missing-404"', '[[rule]]\nid = "missing-four"').replace(
         'quote = "| a missing book | `404` |"', 'quote = "Have fun."'
     )
-    assert [(p.kind, p.subject) for p in problems(tmp_path, rules)] == [("uncovered", "'| a missing book | `404` |'")]
+    assert [(p.code, p.subject) for p in problems(tmp_path, rules)] == [("uncovered", "'| a missing book | `404` |'")]
     informative = rules + '[[informative]]\nquote = "a missing book"\nreason = "a table of examples"\n'
     assert problems(tmp_path / "again", informative) == []
 
 
 def test_duplicate_ids(tmp_path: Path) -> None:
     rules = GOOD.replace('id = "missing-404"', 'id = "add-returns-sum"')
-    assert [(p.kind, p.subject) for p in problems(tmp_path, rules)] == [("duplicate-id", "add-returns-sum")]
+    assert [(p.code, p.subject) for p in problems(tmp_path, rules)] == [("duplicate-id", "add-returns-sum")]
 
 
 @pytest.mark.parametrize(
@@ -183,7 +183,7 @@ def test_duplicate_ids(tmp_path: Path) -> None:
 )
 def test_a_malformed_file_is_one_problem(tmp_path: Path, rules: str, says: str) -> None:
     [problem] = problems(tmp_path, rules)
-    assert problem.kind == "invalid"
+    assert problem.code == "invalid"
     assert says in problem.detail
 
 

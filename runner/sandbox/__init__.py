@@ -29,7 +29,7 @@ DEFAULT_IMAGE = "grade-sandbox:latest"
 #: Seconds the host waits past the supervisor's own wall time before it kills the run (every backend).
 HOST_GRACE_S = 15.0
 
-#: The worker's files, written by the supervisor before the job arrives (``remote.py``,
+#: The harness's files, written by the supervisor before the job arrives (``remote.py``,
 #: ``boundary.py`` and ``student.py`` serve ``boundary = "process"``: see runner/harness/remote.py;
 #: ``mutation.py`` serves kind ``tests``; ``cells.py`` runs a notebook's cells in a kernel).
 HARNESS_FILES = {
@@ -91,7 +91,7 @@ class RunRequest:
         """The supervisor's command-line configuration: the same for every run of an exercise.
 
         ``scratch``: shared writable folders that belong to this run alone (a container's own
-        ``/tmp``), which the worker may empty between the runs of a kind ``tests`` job."""
+        ``/tmp``), which the grader process may empty between the runs of a kind ``tests`` job."""
         return json.dumps(
             {
                 "workdir": workdir,
@@ -143,6 +143,8 @@ class Sandbox(Protocol):
     """A place to run a :class:`RunRequest`."""
 
     name: str
+    """What runs the code, as results (``sandbox.backend``) and messages show it: ``docker``,
+    ``local``, ``fake``, ``docker via celery``."""
     isolated: bool
 
     def image_id(self) -> str | None:
@@ -160,7 +162,7 @@ class Sandbox(Protocol):
 
 class PerThread:
     """One sandbox per thread, made by ``factory`` on the thread's first use (a batch's or a
-    worker's pool); :meth:`close` closes every one of them."""
+    ``grade worker``'s pool); :meth:`close` closes every one of them."""
 
     def __init__(self, factory: Callable[[], Sandbox]) -> None:
         self.factory = factory
@@ -189,7 +191,7 @@ def diagnostics_tail(stderr: bytes | str) -> str:
 
 
 def parse_supervisor_output(data: bytes) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Split the supervisor's stdout into worker events and its final exit record."""
+    """Split the supervisor's stdout into the grader process's events and its final exit record."""
     events: list[dict[str, Any]] = []
     exit_record: dict[str, Any] | None = None
     for line in data[:MAX_SUPERVISOR_BYTES].splitlines():

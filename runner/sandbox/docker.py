@@ -15,7 +15,7 @@ from ..harness import SUPERVISOR
 from . import DEFAULT_IMAGE, HOST_GRACE_S, STUDENT_UID, RunOutcome, RunRequest, diagnostics_tail, parse_supervisor_output
 
 SANDBOX_PYTHON = "/opt/venv/bin/python"
-#: The container's own writable folders besides /work: nothing else uses them, so the worker may
+#: The container's own writable folders besides /work: nothing else uses them, so the grader process may
 #: empty them between the runs of one job (16_testing: no run may leave state for the next).
 SCRATCH = ("/tmp", "/dev/shm", "/dev/mqueue")
 #: How many times a container's removal is tried before it is left to `sweep_exited`.
@@ -43,7 +43,7 @@ def connect() -> Any:
 
 
 class DockerSandbox:
-    """Runs each request in a new container: no network, read-only root, non-root worker, limits."""
+    """Runs each request in a new container: no network, read-only root, non-root grader process, limits."""
 
     name = "docker"
     isolated = True
@@ -80,8 +80,8 @@ class DockerSandbox:
                 "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
                 "/work": "rw,nosuid,nodev,size=128m,mode=1777",
             },
-            # Only what the supervisor needs to start the worker as another user and to kill it;
-            # the worker, once it is uid 1000, has none.
+            # Only what the supervisor needs to start the grader process as another user and to kill
+            # it; the grader process, once it is uid 1000, has none.
             cap_drop=["ALL"],
             cap_add=["SETUID", "SETGID", "KILL"],
             security_opt=["no-new-privileges"],

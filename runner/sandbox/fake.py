@@ -35,7 +35,7 @@ class FakeSandbox:
 
     @classmethod
     def with_outcomes(cls, statuses: Mapping[str, str], **exit_fields: Any) -> FakeSandbox:
-        """A sandbox whose worker reports ``statuses`` (test id -> status) and then exits."""
+        """A sandbox whose grader process reports ``statuses`` (test id -> status) and then exits."""
 
         def respond(request: RunRequest) -> RunOutcome:
             # The must-fail sentinel fails, as in an honest run.

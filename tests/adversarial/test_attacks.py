@@ -340,7 +340,7 @@ def test_no_container_or_temp_folder_is_left_behind_after_the_attacks(docker_san
 
 #: The module attacks again, as one notebook cell, where the verdict differs from the module's.
 #: A cell that loops or exits before its ``def``s leaves nothing defined, so every test fails;
-#: IPython turns ``sys.exit()`` into a cell error; the kernel runs as the same user as the worker
+#: IPython turns ``sys.exit()`` into a cell error; the kernel runs as the same user as the grader process
 #: that drives it, so killing its parent ends the run and loses the student every test.
 NOTEBOOK_VERDICTS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "infinite loop at import": ("failed", ("failed",) * 4),
