@@ -385,6 +385,10 @@ def ci(base: str | None, grade_all: bool, fail_under: float | None, reports_dir:
             click.echo(line)
         with workflow_commands_off():
             print_result(result)
+            for cell in result.cells:  # the whole error: the table says its first line only
+                if cell.status != "ok" and cell.error:
+                    console.print(f"--- error of {exercise.id}: notebook cell {cell.index}")
+                    console.print(shown(cell.error), soft_wrap=True)
             for test in result.tests:
                 if test.output and test.status != "passed":
                     console.print(f"--- output of {exercise.id}: {shown(test.name)}")

@@ -36,7 +36,14 @@ PROCESS_KINDS = ("module", "notebook")
 #: (``shared``, the default) or in two processes, two users, behind a data-only socket (``process``;
 #: module and notebook exercises). See docs/security.md.
 Boundary = Literal["shared", "process"]
+#: The path a run takes when its request names none (the harness's one-process path).
 DEFAULT_BOUNDARY: Boundary = "shared"
+
+
+def boundary_for(kind: Kind) -> Boundary:
+    """``[grading] boundary``'s default: ``process`` wherever student code can run behind it
+    (module and notebook exercises), so a new exercise is safe unless its author opts out."""
+    return "process" if kind in PROCESS_KINDS else "shared"
 #: An exercise id is a folder name under exercises/, graders/ and reports/.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -141,7 +148,7 @@ def parse_config(file: Path, text: str) -> ExerciseConfig:
             raise ConfigError(file, key, f"is required: {allowed}")
     grading = {key: _check(file, key, value, GRADING, "grading") for key, value in sections.get("grading", {}).items()}
     kind = cast(Kind, checked.get("kind", "module"))
-    boundary = cast(Boundary, grading.get("boundary", DEFAULT_BOUNDARY))
+    boundary = cast(Boundary, grading.get("boundary", boundary_for(kind)))
     if boundary == "process" and kind not in PROCESS_KINDS:
         raise ConfigError(file, "[grading] boundary", f'= "process" is for module and notebook exercises, not kind {kind!r}')
     files = cast(tuple[str, ...], checked["files"])

@@ -85,7 +85,13 @@ def test_a_valid_file_is_typed_with_defaults() -> None:
     config = parse_config(FILE, BASE + "[limits]\nmemory_mb = 256\ntest_timeout_s = 5\n")
     assert config.limits == Limits(memory_mb=256, test_timeout_s=5.0)
     assert isinstance(config.limits.test_timeout_s, float), "an integer timeout becomes a float"
-    assert (config.module, config.boundary, config.id, config.title, config.topic) == ("m", "shared", None, None, "")
+    assert (config.module, config.boundary, config.id, config.title, config.topic) == ("m", "process", None, None, "")
+
+
+def test_the_boundary_defaults_to_process_where_student_code_can_run_behind_it() -> None:
+    assert parse_config(FILE, 'kind = "notebook"\nfiles = ["e.ipynb"]\n').boundary == "process"
+    assert parse_config(FILE, 'kind = "files"\nfiles = ["Dockerfile"]\n').boundary == "shared"
+    assert parse_config(FILE, BASE + '[grading]\nboundary = "shared"\n').boundary == "shared", "an author may opt out"
 
 
 def test_every_limit_has_a_range_that_holds_its_default() -> None:
