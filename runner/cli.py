@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 from click.shell_completion import CompletionItem
@@ -23,11 +23,13 @@ from .errors import GraderError, UsageError
 from .exercise import GRADERS_ENV, Exercise, all_exercises, exercise_path, find_root, load_exercise, select_exercises, use_graders
 from .feedback import NAMES_SHOWN, feedback, first_line, names_list, shortened
 from .focus import combined, completions, failed_selection, keyword_selection, resolve_exercise, suggestions
-from .grading import VerifyRow, grade_folder, verify_exercise
 from .render import STATUS_LABELS, STATUS_TONES, write_reports
 from .results import SubmissionResult, load_results
-from .sandbox import DEFAULT_IMAGE, Sandbox
+from .sandbox import DEFAULT_IMAGE, Sandbox, prepare_for
 from .untrusted import clean_text
+
+if TYPE_CHECKING:
+    from .grading import VerifyRow
 
 console = Console(highlight=False)
 if not console.is_terminal:
@@ -275,9 +277,15 @@ def grade_exercise(
             errors.print(f"[yellow]note:[/] {shown(why)}: grading every selected test")
         selection = combined(selection, last)
     sandbox = open_sandbox(backend, image)
+    prepare_for(sandbox, exercise.kind, exercise.limits, exercise.boundary)  # its container starts while grading loads
+    from .grading import grade_folder
+
     chatter = errors if as_json or quiet else console  # --json and -q keep stdout for their answer
-    with chatter.status("grading") as status:
-        result = grade_folder(exercise, folder, sandbox, on_stage=lambda stage: status.update(shown(stage)), selection=selection)
+    try:
+        with chatter.status("grading") as status:
+            result = grade_folder(exercise, folder, sandbox, on_stage=lambda st: status.update(shown(st)), selection=selection)
+    finally:
+        sandbox.close()  # a container started for a run that did not happen (a syntax error) goes too
     if as_json:
         click.echo(result.to_json())
     elif quiet:
@@ -448,6 +456,8 @@ def workflow_commands_off() -> Iterator[None]:
 @reports_errors
 def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     """Check the curriculum: the reference scores 100 %, the starter 0 %, every mutant below 100 %."""
+    from .grading import verify_exercise
+
     chosen = select_exercises(find_root(Path.cwd()), exercises)
     sandbox = open_sandbox(backend, image)
     table = Table(title="Curriculum self-check")
