@@ -6,6 +6,7 @@ import contextlib
 import functools
 import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from .errors import GraderError, UsageError
 from .exercise import GRADERS_ENV, Exercise, all_exercises, exercise_path, find_root, load_exercise, select_exercises, use_graders
 from .feedback import NAMES_SHOWN, feedback, first_line, names_list, shortened
 from .focus import combined, completions, failed_selection, keyword_selection, resolve_exercise, suggestions
-from .render import STATUS_LABELS, STATUS_TONES, write_reports
+from .render import STATUS_LABELS, STATUS_TONES, preload, write_reports
 from .results import SubmissionResult, load_results
 from .sandbox import DEFAULT_IMAGE, Sandbox, prepare_for
 from .untrusted import clean_text
@@ -278,6 +279,8 @@ def grade_exercise(
         selection = combined(selection, last)
     sandbox = open_sandbox(backend, image)
     prepare_for(sandbox, exercise.kind, exercise.limits, exercise.boundary)  # its container starts while grading loads
+    templates = threading.Thread(target=preload, name="grade-preload")  # while the container runs
+    templates.start()
     from .grading import grade_folder
 
     chatter = errors if as_json or quiet else console  # --json and -q keep stdout for their answer
@@ -293,6 +296,7 @@ def grade_exercise(
     else:
         print_result(result, failed_only=failed_only)
     console.file.flush()  # the answer is read while the reports are written
+    templates.join()
     # A partial run never replaces the last full one (its score, --failed-only's source).
     paths = write_reports(result, reports_dir / exercise.id / ("partial" if result.partial else ""))
     if not (as_json or quiet):

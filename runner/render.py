@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
@@ -53,6 +54,14 @@ def templates() -> Environment:
     env.filters["tone"] = lambda status: STATUS_TONES.get(status, "muted")
     env.filters["points"] = lambda value: f"{value:g}"
     return env
+
+
+def preload() -> None:
+    """Load jinja2 and compile the report's template now (on a thread, while a run is waiting for
+    its container), so that writing the report after the answer costs only its rendering. Best
+    effort: what fails here fails again, and is said, when the report is written."""
+    with contextlib.suppress(Exception):
+        templates().get_template("report.html.j2")
 
 
 def render_html(result: SubmissionResult) -> str:
