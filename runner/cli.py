@@ -6,17 +6,17 @@ import contextlib
 import functools
 import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 from click.shell_completion import CompletionItem
 from rich.console import Console
 from rich.markup import escape
 from rich.padding import Padding
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import __version__, flows
@@ -24,17 +24,22 @@ from .errors import GraderError, UsageError
 from .exercise import GRADERS_ENV, Exercise, all_exercises, exercise_path, find_root, load_exercise, select_exercises, use_graders
 from .feedback import NAMES_SHOWN, feedback, first_line, names_list, shortened
 from .focus import combined, completions, failed_selection, keyword_selection, resolve_exercise, suggestions
-from .grading import VerifyRow, grade_folder, verify_exercise
-from .render import STATUS_LABELS, STATUS_TONES, write_reports
+from .render import STATUS_LABELS, STATUS_TONES, preload, write_reports
 from .results import SubmissionResult, load_results
-from .sandbox import DEFAULT_IMAGE, Sandbox
+from .sandbox import DEFAULT_IMAGE, Sandbox, prepare_for
 from .untrusted import clean_text
+
+if TYPE_CHECKING:
+    from .grading import VerifyRow
 
 console = Console(highlight=False)
 if not console.is_terminal:
     # Logs (CI, pipes) are read in wide windows; 80 columns would fold every table.
     console.width = max(console.width, 160)
 errors = Console(stderr=True, highlight=False)
+#: The commands runner/cli_tools.py adds to ``main``: it is imported when one of them runs or when
+#: the commands are listed, so ``grade EXERCISE`` does not pay for the course staff's tools.
+TOOL_COMMANDS = ("audit", "export", "list", "mutant", "report", "sandbox", "watch", "worker")
 TONE_STYLES = {"good": "green", "bad": "red", "warn": "yellow"}
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -174,14 +179,28 @@ def exit_code(result: SubmissionResult) -> int:
 class GradeGroup(click.Group):
     """``grade EXERCISE`` (a folder or an id) grades; ``grade COMMAND`` runs a subcommand."""
 
+    def visible_commands(self) -> tuple[str, ...]:
+        """The commands a user may type, :data:`TOOL_COMMANDS` included before they are loaded."""
+        own = [name for name, command in self.commands.items() if not command.hidden]
+        return tuple(sorted({*own, *TOOL_COMMANDS}))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in TOOL_COMMANDS:
+            from . import cli_tools  # noqa: F401  (it adds its commands to `main`)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from . import cli_tools  # noqa: F401
+
+        return super().list_commands(ctx)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         at = 0
         while at < len(args) and (args[at] in ("--graders", "--version", "-h", "--help") or args[at].startswith("--graders=")):
             at += 2 if args[at] == "--graders" else 1  # the group's options; --graders DIR has a value
-        if at < len(args) and args[at] not in self.commands:  # an exercise, or grading's options first (-k EXPR 04)
-            word = args[at]
-            visible = [name for name, command in self.commands.items() if not command.hidden]
-            close = suggestions(word, visible)
+        if at < len(args) and args[at] not in self.commands and args[at] not in TOOL_COMMANDS:
+            word = args[at]  # an exercise, or grading's options first (-k EXPR 04)
+            close = suggestions(word, list(self.visible_commands()))
             if close and not Path(word).exists():  # a mistyped command, not an exercise
                 raise click.UsageError(f"No such command {word!r}.{close}", ctx)
             args = [*args[:at], "exercise", *args[at:]]
@@ -249,8 +268,7 @@ def grade_exercise(
         root: Path | None = find_root(Path.cwd())
     except GraderError:
         root = None
-    commands = tuple(name for name, command in main.commands.items() if not command.hidden)
-    exercise = load_exercise(folder := resolve_exercise(exercise_dir, root, commands))
+    exercise = load_exercise(folder := resolve_exercise(exercise_dir, root, main.visible_commands()))
     selection = keyword_selection(exercise, keyword) if keyword else None
     if failed_only:
         saved = reports_dir / exercise.id / "results.json"
@@ -260,17 +278,28 @@ def grade_exercise(
             errors.print(f"[yellow]note:[/] {shown(why)}: grading every selected test")
         selection = combined(selection, last)
     sandbox = open_sandbox(backend, image)
+    prepare_for(sandbox, exercise.kind, exercise.limits, exercise.boundary)  # its container starts while grading loads
+    templates = threading.Thread(target=preload, name="grade-preload")  # while the container runs
+    templates.start()
+    from .grading import grade_folder
+
     chatter = errors if as_json or quiet else console  # --json and -q keep stdout for their answer
-    with chatter.status("grading") as status:
-        result = grade_folder(exercise, folder, sandbox, on_stage=lambda stage: status.update(shown(stage)), selection=selection)
-    # A partial run never replaces the last full one (its score, --failed-only's source).
-    paths = write_reports(result, reports_dir / exercise.id / ("partial" if result.partial else ""))
+    try:
+        with chatter.status("grading") as status:
+            result = grade_folder(exercise, folder, sandbox, on_stage=lambda st: status.update(shown(st)), selection=selection)
+    finally:
+        sandbox.close()  # a container started for a run that did not happen (a syntax error) goes too
     if as_json:
         click.echo(result.to_json())
     elif quiet:
         console.print(score_line(result), soft_wrap=True)
     else:
         print_result(result, failed_only=failed_only)
+    console.file.flush()  # the answer is read while the reports are written
+    templates.join()
+    # A partial run never replaces the last full one (its score, --failed-only's source).
+    paths = write_reports(result, reports_dir / exercise.id / ("partial" if result.partial else ""))
+    if not (as_json or quiet):
         console.print(f"report: {paths['html']}  results: {paths['results']}")
     sys.exit(exit_code(result))
 
@@ -331,6 +360,7 @@ def batch(
         flows.require_isolation(first, allow_local)
         console.print(f"{found}, {jobs} at a time in the {first.name} sandbox")
     cache_dir = None if no_cache else cache_dir or out / ".cache"
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
                TimeRemainingColumn(elapsed_when_finished=True)]  # fmt: skip
@@ -427,28 +457,6 @@ def workflow_commands_off() -> Iterator[None]:
         click.echo(end)
 
 
-@main.command("list")
-@click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
-@reports_errors
-def list_exercises(reports_dir: Path) -> None:
-    """The exercises, their titles and points, and your last local score."""
-    root = find_root(Path.cwd())
-    table = Table(title="Exercises")
-    for column in ("Exercise", "Title", "Kind", "Points", "Last score"):
-        table.add_column(column)
-    for exercise in all_exercises(root):
-        last = "—"
-        saved = reports_dir / exercise.id / "results.json"
-        if saved.is_file():
-            try:
-                result = load_results(saved)
-                last = f"{result.score:g}/{result.max_score:g} {styled(result.status)}"
-            except UsageError:
-                last = "[dim]unreadable[/]"
-        table.add_row(exercise.id, shown(exercise.title), exercise.kind, str(exercise.max_score), last)
-    console.print(table)
-
-
 @main.command("verify")
 @click.argument("exercises", nargs=-1, shell_complete=complete_exercises)
 @backend_option
@@ -456,6 +464,8 @@ def list_exercises(reports_dir: Path) -> None:
 @reports_errors
 def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     """Check the curriculum: the reference scores 100 %, the starter 0 %, every mutant below 100 %."""
+    from .grading import verify_exercise
+
     chosen = select_exercises(find_root(Path.cwd()), exercises)
     sandbox = open_sandbox(backend, image)
     table = Table(title="Curriculum self-check")
@@ -482,10 +492,6 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
     console.print(f"{len(rows) - len(bad)} of {len(rows)} checks passed")
     sys.exit(1 if bad else 0)
 
-
-# `grade watch` and the course staff's commands (authoring, audit, re-rendering, exports, the image,
-# workers) live in cli_tools.py, which adds them to `main`.
-from . import cli_tools  # noqa: E402, F401
 
 if __name__ == "__main__":
     from runner.cli import main as grade  # the module its commands were added to, not __main__

@@ -1,4 +1,5 @@
-"""``grade watch`` (the student's re-grade loop) and the course staff's ``grade`` commands:
+"""``grade watch`` and ``grade list`` (the student's re-grade loop, the scores so far) and the
+course staff's ``grade`` commands:
 authoring (mutant, audit), re-rendering saved results (report), exports (template, Gradescope),
 the sandbox image (build, check) and Celery workers.
 
@@ -21,13 +22,14 @@ from .audit_render import AUDIT_COLUMNS, audit_details, audit_rows, audit_verdic
 from .classroom import WORKFLOW, make_template
 from .cli import backend_option, image_option, main, reports_errors, shown
 from .distributed import DEFAULT_VISIBILITY_S
-from .errors import GraderError
-from .exercise import exercise_path, find_root, load_exercise, select_exercises
+from .errors import GraderError, UsageError
+from .exercise import all_exercises, exercise_path, find_root, load_exercise, select_exercises
 from .focus import resolve_exercise
 from .gradescope import VISIBILITIES, Visibility, build_autograder
 from .lms import BATCH_FORMATS
 from .mutation import Operator
 from .render import FORMATS, write_reports
+from .results import load_results
 from .sandbox.image import DEFAULT_BASE
 
 
@@ -186,6 +188,28 @@ def sandbox_check(image: str) -> None:
             cli.console.print(f"      {shown(detail)}")
 
 
+@main.command("list")
+@click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@reports_errors
+def list_exercises(reports_dir: Path) -> None:
+    """The exercises, their titles and points, and your last local score."""
+    root = find_root(Path.cwd())
+    table = Table(title="Exercises")
+    for column in ("Exercise", "Title", "Kind", "Points", "Last score"):
+        table.add_column(column)
+    for exercise in all_exercises(root):
+        last = "—"
+        saved = reports_dir / exercise.id / "results.json"
+        if saved.is_file():
+            try:
+                result = load_results(saved)
+                last = f"{result.score:g}/{result.max_score:g} {cli.styled(result.status)}"
+            except UsageError:
+                last = "[dim]unreadable[/]"
+        table.add_row(exercise.id, shown(exercise.title), exercise.kind, str(exercise.max_score), last)
+    cli.console.print(table)
+
+
 @main.command("watch")
 @click.argument("exercise_dir", metavar="EXERCISE", shell_complete=cli.complete_exercises)
 @click.option("--reports", "reports_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
@@ -197,12 +221,11 @@ def watch_command(exercise_dir: str, reports_dir: Path, backend: str, image: str
     (Ctrl-C to stop)."""
     from .watch import WatchRun, file_changes, watch
 
-    commands = tuple(name for name, command in main.commands.items() if not command.hidden)
     try:
         root: Path | None = find_root(Path.cwd())
     except GraderError:
         root = None
-    folder = resolve_exercise(exercise_dir, root, commands)
+    folder = resolve_exercise(exercise_dir, root, main.visible_commands())
     exercise = load_exercise(folder)
     # Each run gets a fresh container; the next one starts while the student edits.
     sandbox = cli.open_sandbox(backend, image, prewarm=True)
@@ -210,9 +233,9 @@ def watch_command(exercise_dir: str, reports_dir: Path, backend: str, image: str
     def show(run: WatchRun) -> None:
         if run.error is not None:
             cli.errors.print(f"[red]error:[/] {shown(run.error)}")
-        elif run.result is not None:
-            write_reports(run.result, reports_dir / exercise.id)
+        elif run.result is not None:  # the answer first, then its reports
             cli.print_result(run.result)
+            write_reports(run.result, reports_dir / exercise.id)
         saved = f" after saving {', '.join(run.changed)}" if run.changed else ""
         watching = ", ".join(exercise.files)
         cli.console.print(f"[dim]run {run.number}: {run.seconds:.2f} s{saved}. Watching {watching}; Ctrl-C to stop.[/]")

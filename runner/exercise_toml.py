@@ -44,6 +44,8 @@ def boundary_for(kind: Kind) -> Boundary:
     """``[grading] boundary``'s default: ``process`` wherever student code can run behind it
     (module and notebook exercises), so a new exercise is safe unless its author opts out."""
     return "process" if kind in PROCESS_KINDS else "shared"
+
+
 #: An exercise id is a folder name under exercises/, graders/ and reports/.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 

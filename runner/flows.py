@@ -13,14 +13,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from .batch import BatchEntry, BatchItem, BatchProgress, ResultCache, grade_batch
 from .errors import SandboxUnavailable, UsageError
-from .exercise import Exercise
-from .lms import write_batch
-from .results import SubmissionResult
-from .sandbox import Sandbox
+
+if TYPE_CHECKING:  # imported by the flows that use them: `grade EXERCISE` needs no batch machinery
+    from .batch import BatchEntry, BatchItem, BatchProgress
+    from .exercise import Exercise
+    from .results import SubmissionResult
+    from .sandbox import Sandbox
 
 Backend = Literal["auto", "docker", "local"]
 BACKENDS: tuple[Backend, ...] = ("auto", "docker", "local")
@@ -123,6 +124,9 @@ def run_batch(
     """Grade ``items`` with ``jobs`` sandboxes at once (``first``, then one from ``more`` per further
     thread, or ``first`` for all when ``more`` is None), cached in ``cache_dir`` when given, and write
     the gradebook, the summary and one report per student to ``out``."""
+    from .batch import ResultCache, grade_batch
+    from .lms import write_batch
+
     cache = None if cache_dir is None else ResultCache(cache_dir, exercise, first)
     factory = batch_sandboxes(first, more)
     entries = grade_batch(exercise, items, factory, jobs=jobs, cache=cache, on_entry=on_entry)

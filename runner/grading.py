@@ -18,7 +18,7 @@ from .focus import Selection, narrowed, selected_suite
 from .mutants import Mutant
 from .results import GraderIdentity, SandboxInfo, SubmissionResult, TestResult
 from .rules import check_rules
-from .sandbox import RunRequest, Sandbox
+from .sandbox import RunRequest, Sandbox, prepare_for
 from .score import Verdict, score_outcome
 from .submission import Submission, collect_submission, submission_from_files
 
@@ -157,7 +157,9 @@ def grade_folder(
     student_id: str | None = None,
     selection: Selection | None = None,
 ) -> SubmissionResult:
-    """Collect the declared files from ``folder`` and grade them (only ``selection``, if given)."""
+    """Collect the declared files from ``folder`` and grade them (only ``selection``, if given).
+    The sandbox may start the run's container while the files are collected and checked."""
+    prepare_for(sandbox, exercise.kind, exercise.limits, exercise.boundary)
     on_stage(f"collecting {', '.join(exercise.files)}")
     return grade_submission(exercise, collect_submission(folder, exercise, student_id), sandbox, on_stage, selection)
 

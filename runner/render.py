@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
-
-from jinja2 import Environment, PackageLoader, select_autoescape
+from typing import TYPE_CHECKING
 
 from .feedback import feedback, names_list, without_noise
 from .results import SUBMISSION_STATUSES, SubmissionResult, TestResult, write_atomic
@@ -38,17 +39,36 @@ XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 #: Markdown's punctuation that can start markup, and HTML's own.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
-_env = Environment(loader=PackageLoader("runner", "templates"), autoescape=select_autoescape(["html", "j2"]))
-_env.filters["label"] = lambda status: STATUS_LABELS.get(status, status)
-_env.filters["tone"] = lambda status: STATUS_TONES.get(status, "muted")
-_env.filters["points"] = lambda value: f"{value:g}"
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+
+@functools.cache
+def templates() -> Environment:
+    """The HTML templates, loaded on first use: jinja2 is imported when a report is written, so a
+    command's answer (printed before its reports) does not wait for it."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("runner", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["label"] = lambda status: STATUS_LABELS.get(status, status)
+    env.filters["tone"] = lambda status: STATUS_TONES.get(status, "muted")
+    env.filters["points"] = lambda value: f"{value:g}"
+    return env
+
+
+def preload() -> None:
+    """Load jinja2 and compile the report's template now (on a thread, while a run is waiting for
+    its container), so that writing the report after the answer costs only its rendering. Best
+    effort: what fails here fails again, and is said, when the report is written."""
+    with contextlib.suppress(Exception):
+        templates().get_template("report.html.j2")
 
 
 def render_html(result: SubmissionResult) -> str:
     """One self-contained page: inline CSS, no scripts, nothing fetched; in :mod:`runner.feedback`'s
     order (failed cells, one card per cause, other failures, then what passed)."""
     said = feedback(result)
-    return _env.get_template("report.html.j2").render(r=result, said=said, run_output=without_noise(result.output))
+    return templates().get_template("report.html.j2").render(r=result, said=said, run_output=without_noise(result.output))
 
 
 def render_junit(result: SubmissionResult) -> str:
@@ -270,7 +290,8 @@ def render_summary(results: list[SubmissionResult], report_names: dict[str, str]
         if result.sandbox.host:
             by_host.setdefault(result.sandbox.host, []).append(result.duration_s)
     hosts = [{"name": name, "count": len(times), "mean_s": sum(times) / len(times)} for name, times in sorted(by_host.items())]
-    return _env.get_template("summary.html.j2").render(
+    page = templates().get_template("summary.html.j2")
+    return page.render(
         results=sorted(results, key=lambda r: r.submission),
         buckets=buckets,
         peak=max(buckets) or 1,

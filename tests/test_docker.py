@@ -122,3 +122,38 @@ def test_the_sandbox_python_is_the_one_pinned_and_recorded(tmp_path: Path, docke
     result = grade_folder(demo_exercise(tmp_path), module_submission(tmp_path, GOOD), docker_sandbox)
     assert result.grader.python == SANDBOX_PYTHON_VERSION
     assert f"<dd>{SANDBOX_PYTHON_VERSION} (the sandbox's interpreter)</dd>" in render_html(result)
+
+
+def test_the_prepared_container_is_the_one_the_run_uses_and_close_removes_an_unused_one(
+    tmp_path: Path, docker_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prepare`` starts the run's container ahead (while the host collects the submission): the
+    run then starts no other, and one prepared for a run that never comes goes with ``close``."""
+    from docker.errors import NotFound
+
+    from runner.sandbox.docker import DockerSandbox
+
+    from .harness_cases import GOOD, demo_exercise, module_submission
+
+    exercise = demo_exercise(tmp_path)
+    own = DockerSandbox(docker_sandbox.image, docker_sandbox.client)
+    launched: list[str] = []
+    launch = own.launch
+
+    def counted(kind: str, limits: Any, boundary: Any) -> tuple[str, Any]:
+        started = launch(kind, limits, boundary)
+        launched.append(started[0])
+        return started
+
+    monkeypatch.setattr(own, "launch", counted)
+    own.prepare(exercise.kind, exercise.limits, exercise.boundary)
+    result = grade_folder(exercise, module_submission(tmp_path, GOOD), own)
+    assert result.score == result.max_score, result.message
+    assert len(launched) == 1 and own.warm is None and own.starting is None
+    with pytest.raises(NotFound):
+        own.client.api.inspect_container(launched[0])  # removed after its run
+    own.prepare(exercise.kind, exercise.limits, exercise.boundary)
+    own.close()
+    assert len(launched) == 2
+    with pytest.raises(NotFound):
+        own.client.api.inspect_container(launched[1])

@@ -18,7 +18,7 @@ import tarfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..exercise import DEFAULT_BOUNDARY, Boundary, Limits
 from ..harness import HARNESS_DIR, MUTATION, PLUGIN, WORKER
@@ -158,6 +158,21 @@ class Sandbox(Protocol):
 
     def close(self) -> None:
         """Stop whatever runs now and refuse new runs; a sandbox that holds nothing does nothing."""
+
+
+@runtime_checkable
+class Prestarting(Protocol):
+    """A sandbox that can start what the next run needs ahead of it (a container, on another
+    thread): :func:`prepare_for` calls it before the host collects the submission."""
+
+    def prepare(self, kind: str, limits: Limits, boundary: Boundary) -> None:
+        """Start, in the background, what a run of this shape needs; nothing if it is ready."""
+
+
+def prepare_for(sandbox: Sandbox, kind: str, limits: Limits, boundary: Boundary) -> None:
+    """Let ``sandbox`` start the next run's container now, if it can (:class:`Prestarting`)."""
+    if isinstance(sandbox, Prestarting):
+        sandbox.prepare(kind, limits, boundary)
 
 
 class PerThread:

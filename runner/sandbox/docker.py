@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import threading
 import time
+from concurrent.futures import Future
 from datetime import UTC
 from typing import Any
 
@@ -56,6 +58,8 @@ class DockerSandbox:
         self.prewarm = prewarm
         self.running: set[str] = set()
         self.warm: tuple[str, Any, tuple[str, Limits, Boundary]] | None = None
+        #: A container :meth:`prepare` is starting on another thread, and its shape.
+        self.starting: tuple[Future[tuple[str, Any]], tuple[str, Limits, Boundary]] | None = None
         self.closed = False
         try:
             found = self.client.images.get(image)
@@ -111,6 +115,32 @@ class DockerSandbox:
         self.client.api.start(container_id)
         return container_id, stdin
 
+    def prepare(self, kind: str, limits: Limits, boundary: Boundary) -> None:
+        """Start, on another thread, the container the next run of this shape will use: its
+        creation and its supervisor's start overlap what the host does before the run (collecting
+        and checking the submission). Nothing to do when one is ready or starting. The engine is
+        used from that thread only until :meth:`run` (or :meth:`close`) waits for it."""
+        if self.closed or self.warm is not None or self.starting is not None:
+            return
+        shape = (kind, limits, boundary)
+        started: Future[tuple[str, Any]] = Future()
+
+        def start() -> None:
+            try:
+                started.set_result(self.launch(*shape))
+            except BaseException as exc:  # handed to the run that waits for it
+                started.set_exception(exc)
+
+        self.starting = (started, shape)
+        threading.Thread(target=start, name="grade-prepare", daemon=True).start()
+
+    def take_started(self) -> None:
+        """Wait for the container :meth:`prepare` is starting and make it the warm one."""
+        starting, self.starting = self.starting, None
+        if starting is not None:
+            container_id, stdin = starting[0].result()
+            self.warm = (container_id, stdin, starting[1])
+
     def discard(self, container_id: str) -> None:
         from docker.errors import DockerException
         from requests.exceptions import RequestException
@@ -140,12 +170,14 @@ class DockerSandbox:
         try:
             if self.closed:
                 raise SandboxFailed("the sandbox was closed (interrupted)")
+            self.take_started()
             warm, self.warm = self.warm, None
             shape = (request.kind, request.limits, request.boundary)
             if warm is not None and warm[2] == shape:
                 container_id, stdin, _ = warm
             else:
                 if warm is not None:
+                    hang_up(warm[1])
                     self.discard(warm[0])
                 container_id, stdin = self.launch(*shape)
             raw = stdin._sock
@@ -189,9 +221,20 @@ class DockerSandbox:
         """Kill whatever this sandbox is running now and refuse new runs."""
 
         self.closed = True
-        self.warm = None
+        with contextlib.suppress(Exception):  # what failed to start has nothing to remove
+            self.take_started()
+        warm, self.warm = self.warm, None
+        if warm is not None:
+            hang_up(warm[1])
         for container_id in list(self.running):
             self.discard(container_id)
+
+
+def hang_up(stdin: Any) -> None:
+    """Close a container's attached stdin (its supervisor then reads the end of its job: none)."""
+    with contextlib.suppress(OSError):
+        stdin._sock.close()
+        stdin.close()
 
 
 def image_summary(client: Any, image: str) -> dict[str, Any] | None:
@@ -207,7 +250,10 @@ def image_summary(client: Any, image: str) -> dict[str, Any] | None:
 
 def sweep_exited(client: Any, older_than_s: float = 60.0) -> int:
     """Remove this grader's containers that stopped (or were never started) a while ago: a grader
-    killed outright, or a pre-started container whose grader went away, leaves them behind."""
+    killed outright, or a pre-started container whose grader went away, leaves them behind.
+
+    Runs on every sandbox start, so it costs one round trip when there is nothing to remove: the
+    engine filters by status (running containers, other graders' at work, are never listed)."""
     from datetime import datetime
 
     from docker.errors import DockerException
@@ -215,15 +261,16 @@ def sweep_exited(client: Any, older_than_s: float = 60.0) -> int:
     removed = 0
     now = datetime.now(UTC)
     with contextlib.suppress(DockerException):
-        for container in client.containers.list(all=True, filters={"label": LABEL}):
-            if container.status not in ("exited", "created", "dead"):
-                continue
-            state = container.attrs.get("State", {})
-            finished = (state.get("FinishedAt", "") if container.status == "exited" else container.attrs.get("Created", ""))[:19]
-            with contextlib.suppress(ValueError, DockerException):
-                ended = datetime.fromisoformat(finished).replace(tzinfo=UTC)
+        stopped = client.api.containers(all=True, filters={"label": LABEL, "status": ["exited", "created", "dead"]})
+        for summary in stopped:
+            with contextlib.suppress(ValueError, TypeError, KeyError, DockerException):
+                if summary.get("State") == "exited":
+                    finished = client.api.inspect_container(summary["Id"])["State"].get("FinishedAt", "")[:19]
+                    ended = datetime.fromisoformat(finished).replace(tzinfo=UTC)
+                else:
+                    ended = datetime.fromtimestamp(float(summary["Created"]), UTC)
                 if (now - ended).total_seconds() > older_than_s:
-                    container.remove(force=True)
+                    client.api.remove_container(summary["Id"], force=True)
                     removed += 1
     return removed
 
