@@ -27,7 +27,7 @@ from runner.exercise import Exercise, load_exercise
 ROOT = Path(__file__).resolve().parent.parent
 
 SHIM = """
-import importlib, os, signal, sys
+import importlib, os, signal, sys, types
 import pytest
 
 def pytest_configure(config):
@@ -52,6 +52,14 @@ def pytest_runtest_call(item):
 def student():
     sys.path.append(os.environ["BENCH_SUBMISSION"])
     return importlib.import_module("bookshop")
+
+@pytest.fixture
+def student_helper():  # the harness's, without a process boundary: the helper runs here
+    def make(source, name="helper"):
+        module = types.ModuleType(f"grader_helper_{name}")
+        exec(compile(source, f"<grader helper {name}>", "exec"), module.__dict__)
+        return module
+    return make
 """
 
 
