@@ -166,6 +166,7 @@ def test_a_reference_below_100_percent_stops_the_audit(tmp_path: Path) -> None:
         run(exercise, FakeSandbox(judge))
 
 
+@pytest.mark.slow
 def test_an_interrupted_audit_grades_nothing_more(tmp_path: Path) -> None:
     def slowly(request: RunRequest) -> RunOutcome:
         time.sleep(0.5)  # long enough that the main thread sees each outcome before the next run ends

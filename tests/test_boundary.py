@@ -289,6 +289,7 @@ NOTEBOOK_CELLS = [
 ]
 
 
+@pytest.mark.harness
 def test_a_notebook_across_the_process_boundary(tmp_path: Path) -> None:
     exercise = demo_exercise(tmp_path, kind="notebook", boundary="process", cell_timeout_s=1, submission_timeout_s=30)
     result = grade_folder(exercise, notebook_submission(tmp_path, NOTEBOOK_CELLS), LocalSandbox())

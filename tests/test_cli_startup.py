@@ -51,6 +51,7 @@ def test_the_cli_imports_no_other_commands_machinery() -> None:
     assert json.loads(out) == [], f"imported when the CLI starts: {out} {err}"
 
 
+@pytest.mark.slow
 def test_every_command_answers_help_in_a_fresh_interpreter() -> None:
     names = cli.main.list_commands(cli.main.make_context("grade", ["--help"], resilient_parsing=True))
     assert set(cli.TOOL_COMMANDS) <= set(names)

@@ -83,6 +83,7 @@ def test_ids_and_paths_resolve_and_typos_get_suggestions(root: Path, tmp_path: P
     assert suggestions("zzzz", ["verify"]) == ""
 
 
+@pytest.mark.harness
 def test_the_hook_deselects_in_a_real_pytest_run(tmp_path: Path, sqlalchemy_exercise: Exercise) -> None:
     suite = {
         "conftest.py": b"import pytest\n",
