@@ -81,7 +81,8 @@ def score_outcome(
     ``notebook_cells`` the indices of the submitted notebook's code cells (None: not a notebook)."""
     run = read_outcome(outcome, exercise.limits.output_kb * 1024)
     reports = sort_events(run, {spec.id for spec in exercise.tests}, sentinel, notebook_cells)
-    check_run(run, reports, sentinel, must_report=exercise.boundary == "process")
+    stopped = stop_reason(run, reports.done)
+    check_run(run, reports, sentinel, stopped, must_report=exercise.boundary == "process")
     cells = cell_results(reports.cells)
     run_output = without_noise(run.exit.output) if run.exit else ""
     max_score = float(exercise.max_score)
@@ -97,7 +98,6 @@ def score_outcome(
         tests = tuple(missing(spec, "not counted: the results of this run could not be trusted") for spec in exercise.tests)
         message = "results could not be trusted: " + "; ".join(flags)
         return bounded(Verdict("tampered", 0.0, max_score, message, tests, cells, flags, run_output))
-    stopped = stop_reason(run, reports.done)
     tests = tuple(
         test_result(spec, reports.tests[spec.id]) if spec.id in reports.tests else unreported(spec, stopped)
         for spec in exercise.tests
@@ -140,7 +140,7 @@ def sort_events(run: CheckedRun, known: set[str], sentinel: str | None, notebook
     return reports
 
 
-def check_run(run: CheckedRun, reports: Reports, sentinel: str | None, must_report: bool = False) -> None:
+def check_run(run: CheckedRun, reports: Reports, sentinel: str | None, stopped: Stop | None, must_report: bool = False) -> None:
     """The checks that span events: unreadable channel lines, and the must-fail sentinel.
 
     On the shared path a run that ended early may honestly lose the sentinel (it runs last, in the
@@ -154,7 +154,6 @@ def check_run(run: CheckedRun, reports: Reports, sentinel: str | None, must_repo
     if sentinel is None:
         return
     found = reports.tests.pop(sentinel, None)
-    stopped = stop_reason(run, reports.done)
     excused = stopped is not None and stopped.reason in (StopReason.OUT_OF_TIME, StopReason.OUT_OF_MEMORY, StopReason.NO_ANSWER)
     if found is not None and found.status == "passed":
         reports.flags.append("a test that always fails was reported as passed: results were forged")
