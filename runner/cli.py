@@ -494,6 +494,6 @@ def verify(exercises: tuple[str, ...], backend: str, image: str) -> None:
 
 
 if __name__ == "__main__":
-    from runner.cli import main as grade  # the module its commands were added to, not __main__
+    from runner.entry import main as grade  # as the `grade` executable: runner.cli, not __main__, has the commands
 
     grade()

@@ -38,6 +38,31 @@ class SandboxOpener(Protocol):
     def __call__(self, backend: str, image: str, prewarm: bool) -> Sandbox: ...
 
 
+class Prestarted:
+    """A sandbox started before the command line loaded (``runner/entry.py``): the first command
+    that opens one of the same backend and image gets it, any other open is ``fallback``'s, and
+    :meth:`close` closes it if no command took it."""
+
+    def __init__(self, sandbox: Sandbox, backend: str, image: str, fallback: SandboxOpener) -> None:
+        self.sandbox: Sandbox | None = sandbox
+        self.backend = backend
+        self.image = image
+        self.fallback = fallback
+
+    def __call__(self, backend: str, image: str, prewarm: bool) -> Sandbox:
+        early, self.sandbox = self.sandbox, None
+        if early is not None and (backend, image, prewarm) == (self.backend, self.image, False):
+            return early
+        if early is not None:
+            early.close()
+        return self.fallback(backend, image, prewarm)
+
+    def close(self) -> None:
+        early, self.sandbox = self.sandbox, None
+        if early is not None:
+            early.close()
+
+
 def open_sandbox(backend: str, image: str, prewarm: bool = False, warn: Callable[[str], None] = ignore) -> Sandbox:
     """The requested backend; ``auto`` is Docker where an engine answers, else local (with a warning).
 

@@ -253,7 +253,7 @@ def test_the_verdict_is_3_when_a_mutant_was_not_graded_1_below_the_rate_else_0(t
 @pytest.mark.docker
 def test_audit_in_docker_kills_and_keeps_the_expected_mutants(tmp_path: Path, docker_sandbox: DockerSandbox) -> None:
     # A sandbox of its own: the audit closes the sandboxes it was given when it ends.
-    own = DockerSandbox(docker_sandbox.image, docker_sandbox.client)
+    own = DockerSandbox(docker_sandbox.image, docker_sandbox.engine)
     result = run(tiny_exercise(tmp_path), own, operators=frozenset({Operator.ARITHMETIC, Operator.CONSTANT}))
     assert by_status(result) == {"killed": ["return a - b"], "survived": ['return ""']}
     assert result.outcomes[0].result_status == "failed" and result.kill_rate == 50.0

@@ -100,7 +100,7 @@ def test_fork_bomb_is_contained(tmp_path: Path, docker_sandbox: Any) -> None:
 def test_no_container_is_left_behind(docker_sandbox: Any) -> None:
     from runner.sandbox.docker import leftover_containers
 
-    assert leftover_containers(docker_sandbox.client, settle_s=20) == []
+    assert leftover_containers(docker_sandbox.engine, settle_s=20) == []
 
 
 def test_verify_both_foundation_exercises(root: Path, docker_sandbox: Any) -> None:
@@ -129,14 +129,13 @@ def test_the_prepared_container_is_the_one_the_run_uses_and_close_removes_an_unu
 ) -> None:
     """``prepare`` starts the run's container ahead (while the host collects the submission): the
     run then starts no other, and one prepared for a run that never comes goes with ``close``."""
-    from docker.errors import NotFound
-
     from runner.sandbox.docker import DockerSandbox
+    from runner.sandbox.engine import EngineError
 
     from .harness_cases import GOOD, demo_exercise, module_submission
 
     exercise = demo_exercise(tmp_path)
-    own = DockerSandbox(docker_sandbox.image, docker_sandbox.client)
+    own = DockerSandbox(docker_sandbox.image, docker_sandbox.engine)
     launched: list[str] = []
     launch = own.launch
 
@@ -150,10 +149,12 @@ def test_the_prepared_container_is_the_one_the_run_uses_and_close_removes_an_unu
     result = grade_folder(exercise, module_submission(tmp_path, GOOD), own)
     assert result.score == result.max_score, result.message
     assert len(launched) == 1 and own.warm is None and own.starting is None
-    with pytest.raises(NotFound):
-        own.client.api.inspect_container(launched[0])  # removed after its run
+    with pytest.raises(EngineError) as gone:
+        own.engine.inspect(launched[0])  # removed after its run
+    assert gone.value.status == 404
     own.prepare(exercise.kind, exercise.limits, exercise.boundary)
     own.close()
     assert len(launched) == 2
-    with pytest.raises(NotFound):
-        own.client.api.inspect_container(launched[1])
+    with pytest.raises(EngineError) as gone:
+        own.engine.inspect(launched[1])
+    assert gone.value.status == 404

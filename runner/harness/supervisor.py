@@ -180,6 +180,7 @@ class Boundary:
         harness = {name: text for name, text in config["harness"].items() if name not in ("student.py",)}
         self.grader.stdin.write(json.dumps(harness).encode() + b"\n")
         self.grader.stdin.flush()
+        self.spawn(self.student_end)  # it waits for the submission's files on its stdin
         if config["kind"] == "notebook":
             self.start_cells()
 
@@ -198,14 +199,11 @@ class Boundary:
         os.close(events_w)
 
     def start(self, job: bytes) -> None:
-        """The job is here: the grader gets all of it, the student process its files only."""
+        """The job is here: the grader gets all of it; the student process and the kernel, both
+        started ahead and waiting on their stdin, get the submission's files only."""
         self.tar = submission_tar(job)
-        self.spawn(self.student_end)
-        if self.cells is not None and self.cells.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.cells.stdin.write(self.tar)
-            with contextlib.suppress(OSError):
-                self.cells.stdin.close()
+        for waiting in (self.student, self.cells):
+            feed(waiting, self.tar)
         assert self.grader.stdin is not None
         self.grader.stdin.write(job)
         self.grader.stdin.close()
@@ -214,25 +212,16 @@ class Boundary:
         return {**self.env, "HOME": str(home), "TMPDIR": "/tmp" if self.config.get("uid") is not None else str(home)}
 
     def spawn(self, end: socket.socket) -> None:
-        env = self.student_env(self.work / "student-home")
         self.student = subprocess.Popen(
             [sys.executable, "-I", "-B", "-u", str(self.work / "student" / "student.py"), str(end.fileno()),
              str(self.work / "submission"), str(self.config["output_bytes"])],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=str(self.work),
-            env=env,
-            pass_fds=(end.fileno(),),
-            start_new_session=True,
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(self.work),
+            env=self.student_env(self.work / "student-home"), pass_fds=(end.fileno(),), start_new_session=True,
             **user_args(self.config.get("uid"), self.config.get("rlimits")),
         )  # fmt: skip
         end.close()
-        assert self.student.stdin is not None
-        with contextlib.suppress(OSError):
-            self.student.stdin.write(self.tar)
-        with contextlib.suppress(OSError):
-            self.student.stdin.close()
+        if self.tar:  # a restart: the job is here already
+            feed(self.student, self.tar)
 
     def on_control(self) -> bool:
         """Answer one request on the control socket; False once the grader has hung up."""
@@ -276,6 +265,15 @@ class Boundary:
             self.student = None
 
 
+def feed(proc: subprocess.Popen[bytes] | None, data: bytes) -> None:
+    """Write ``data`` to a child's stdin and close it (a child that died early is no error here)."""
+    if proc is not None and proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.write(data)
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+
+
 def user_args(uid: int | None, rlimits: dict[str, int] | None) -> dict[str, Any]:
     """Popen's arguments to run a child as ``uid`` (None: as we are), with ``rlimits``."""
     return {
@@ -287,13 +285,9 @@ def user_args(uid: int | None, rlimits: dict[str, int] | None) -> dict[str, Any]
 
 
 def base_env() -> dict[str, str]:
-    return {
-        "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-    }
+    path = os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin"
+    flags = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    return {"PATH": path, "LANG": "C.UTF-8", **dict.fromkeys(flags, "1")}
 
 
 def main(argv: list[str]) -> int:
@@ -402,6 +396,11 @@ def relay(
     control_open = boundary is not None
 
     emitted = 0
+    # Readable once the worker has exited: the loop ends then, not at its next poll (a kernel or a
+    # student process can hold the pipes open past the worker's end). Linux 5.3+; else polled.
+    exited_fd: int | None = None
+    with contextlib.suppress(AttributeError, OSError):
+        exited_fd = os.pidfd_open(proc.pid)
 
     def take_events(chunk: bytes, fd: int = events_fd) -> None:
         nonlocal events, rejected, emitted
@@ -439,7 +438,9 @@ def relay(
             watched.append(boundary.control.fileno())
         if cells_fd is not None:
             watched.append(cells_fd)
-        ready, _, _ = select.select(watched, [], [], min(remaining, 0.2))
+        if exited_fd is not None:
+            watched.append(exited_fd)
+        ready, _, _ = select.select(watched, [], [], min(remaining, 0.2 if exited_fd is not None else 0.02))
         if cells_fd is not None and cells_fd in ready:
             chunk = os.read(cells_fd, 65536)
             take_events(chunk, cells_fd)
@@ -460,9 +461,16 @@ def relay(
                 output += chunk[: limit - len(output)]
         if boundary is not None and control_open and boundary.control.fileno() in ready:
             control_open = boundary.on_control()
+        if exited_fd is not None and exited_fd in ready:
+            # Its last words may still be in the pipes: read what is there, then stop watching.
+            os.close(exited_fd)
+            exited_fd = None
+            continue
         if (not out_open or not ready) and proc.poll() is not None and cells_fd is None:
             break
 
+    if exited_fd is not None:
+        os.close(exited_fd)
     if timed_out:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)

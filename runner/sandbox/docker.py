@@ -1,4 +1,7 @@
-"""The Docker backend: one fresh, locked-down container per run, always removed afterwards."""
+"""The Docker backend: one fresh, locked-down container per run, always removed afterwards.
+
+The engine is spoken to with :class:`~runner.sandbox.engine.Engine` (the standard library; the
+docker SDK's import would cost a cold ``grade`` more than the container's start)."""
 
 from __future__ import annotations
 
@@ -8,13 +11,17 @@ import socket
 import threading
 import time
 from concurrent.futures import Future
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import SandboxFailed, SandboxUnavailable
 from ..exercise import Boundary, Limits
 from ..harness import SUPERVISOR
 from . import DEFAULT_IMAGE, HOST_GRACE_S, STUDENT_UID, RunOutcome, RunRequest, diagnostics_tail, parse_supervisor_output
+from .engine import Engine, EngineError
+
+#: What a container is started for: an exercise's kind, limits and boundary.
+Shape = tuple[str, Limits, Boundary]
 
 SANDBOX_PYTHON = "/opt/venv/bin/python"
 #: The container's own writable folders besides /work: nothing else uses them, so the grader process may
@@ -27,21 +34,19 @@ LABEL = "org.backend-roadmap.grade"
 PYTHON_LABEL = "org.backend-roadmap.grade.python"
 
 
-def connect() -> Any:
-    """A Docker client that answers, or :class:`SandboxUnavailable` saying how to get one."""
-    import docker
-    from docker.errors import DockerException
-
+def connect(host: str | None = None) -> Engine:
+    """An engine that answers (``DOCKER_HOST``, else the local socket), or :class:`SandboxUnavailable`
+    saying how to get one."""
     try:
-        client = docker.from_env(timeout=30)
-        client.ping()
-    except DockerException as exc:
-        reason = str(exc).splitlines()[0][:200]
+        engine = Engine(host)
+        engine.ping()
+    except (EngineError, OSError, ValueError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise SandboxUnavailable(
             f"cannot reach the Docker engine ({reason}); start it, or grade without isolation: --backend local",
             reason=f"no Docker engine answered ({reason})",
         ) from exc
-    return client
+    return engine
 
 
 class DockerSandbox:
@@ -50,24 +55,26 @@ class DockerSandbox:
     name = "docker"
     isolated = True
 
-    def __init__(self, image: str = DEFAULT_IMAGE, client: Any = None, prewarm: bool = False) -> None:
-        from docker.errors import ImageNotFound
-
-        self.client = client or connect()
+    def __init__(self, image: str = DEFAULT_IMAGE, engine: Engine | None = None, prewarm: bool = False) -> None:
+        self.engine = engine or connect()
         self.image = image
         self.prewarm = prewarm
         self.running: set[str] = set()
-        self.warm: tuple[str, Any, tuple[str, Limits, Boundary]] | None = None
+        self.warm: tuple[str, socket.socket, Shape] | None = None
         #: A container :meth:`prepare` is starting on another thread, and its shape.
-        self.starting: tuple[Future[tuple[str, Any]], tuple[str, Limits, Boundary]] | None = None
+        self.starting: tuple[Future[tuple[str, socket.socket]], Shape] | None = None
         self.closed = False
         try:
-            found = self.client.images.get(image)
-        except ImageNotFound as exc:
+            found = self.engine.image(image)
+        except EngineError as exc:
+            if exc.status != 404:
+                raise SandboxUnavailable(f"the Docker engine cannot show the image {image}: {exc}") from exc
             raise SandboxUnavailable(f"the sandbox image {image} is missing: build it with `grade sandbox build`") from exc
-        self._image_id: str = found.id
-        self._python: str | None = (found.labels or {}).get(PYTHON_LABEL)
-        sweep_exited(self.client)
+        except OSError as exc:
+            raise SandboxUnavailable(f"the Docker engine stopped answering: {exc}") from exc
+        self._image_id: str = str(found["Id"])
+        self._python: str | None = ((found.get("Config") or {}).get("Labels") or {}).get(PYTHON_LABEL)
+        sweep_exited(self.engine)
 
     def image_id(self) -> str | None:
         return self._image_id
@@ -75,44 +82,34 @@ class DockerSandbox:
     def python_version(self) -> str | None:
         return self._python
 
-    def host_config(self, limits: Limits) -> Any:
-        memory = f"{limits.memory_mb}m"
-        return self.client.api.create_host_config(
-            network_mode="none",
-            read_only=True,
-            tmpfs={
-                "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
-                "/work": "rw,nosuid,nodev,size=128m,mode=1777",
-            },
-            # Only what the supervisor needs to start the grader process as another user and to kill
-            # it; the grader process, once it is uid 1000, has none.
-            cap_drop=["ALL"],
-            cap_add=["SETUID", "SETGID", "KILL"],
-            security_opt=["no-new-privileges"],
-            mem_limit=memory,
-            memswap_limit=memory,
-            pids_limit=limits.pids,
-            nano_cpus=int(limits.cpus * 1e9),
-            log_config={"type": "json-file", "config": {"max-size": "80m"}},
-        )
-
-    def launch(self, kind: str, limits: Limits, boundary: Boundary) -> tuple[str, Any]:
+    def launch(self, kind: str, limits: Limits, boundary: Boundary) -> tuple[str, socket.socket]:
         """Create and start a container whose supervisor waits for its job on stdin."""
         config = RunRequest.supervisor_config_for(kind, limits, "/work", STUDENT_UID, None, SCRATCH, boundary)
-        container = self.client.api.create_container(
-            self.image,
-            command=[SANDBOX_PYTHON, "-I", "-B", "-c", SUPERVISOR.read_text(), config],
-            user="0:0",
-            working_dir="/work",
-            stdin_open=True,
-            network_disabled=True,
-            labels={LABEL: "sandbox"},
-            host_config=self.host_config(limits),
+        container_id = self.engine.create(
+            {
+                "Image": self.image,
+                "Cmd": [SANDBOX_PYTHON, "-I", "-B", "-c", SUPERVISOR.read_text(), config],
+                "User": "0:0",
+                "WorkingDir": "/work",
+                # Stdin open and attached once: the end of the attached stream is the end of the job.
+                "OpenStdin": True,
+                "StdinOnce": True,
+                "AttachStdin": True,
+                "AttachStdout": True,
+                "AttachStderr": True,
+                "Tty": False,
+                "NetworkDisabled": True,
+                "Labels": {LABEL: "sandbox"},
+                "HostConfig": host_config(limits),
+            }
         )
-        container_id = str(container["Id"])
         self.running.add(container_id)
-        stdin = self.client.api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
-        self.client.api.start(container_id)
+        stdin = self.engine.attach_stdin(container_id)
+        try:
+            self.engine.start(container_id)
+        except BaseException:
+            stdin.close()
+            raise
         return container_id, stdin
 
     def prepare(self, kind: str, limits: Limits, boundary: Boundary) -> None:
@@ -123,7 +120,7 @@ class DockerSandbox:
         if self.closed or self.warm is not None or self.starting is not None:
             return
         shape = (kind, limits, boundary)
-        started: Future[tuple[str, Any]] = Future()
+        started: Future[tuple[str, socket.socket]] = Future()
 
         def start() -> None:
             try:
@@ -142,29 +139,22 @@ class DockerSandbox:
             self.warm = (container_id, stdin, starting[1])
 
     def discard(self, container_id: str) -> None:
-        from docker.errors import DockerException
-        from requests.exceptions import RequestException
-
         self.running.discard(container_id)
         # A loaded engine (a fork bomb being reaped) can take longer than one API timeout to
         # remove a container; try again rather than leave it behind for `sweep_exited`.
         for attempt in range(REMOVE_ATTEMPTS):
             try:
-                self.client.api.remove_container(container_id, force=True)
+                self.engine.remove(container_id)
                 return
-            except DockerException as exc:
-                if getattr(exc, "status_code", None) == 404:  # already gone
+            except EngineError as exc:
+                if exc.status == 404:  # already gone
                     return
-            except RequestException:
+            except OSError:
                 pass
             time.sleep(1.0 + attempt)
 
     def run(self, request: RunRequest) -> RunOutcome:
-        from docker.errors import DockerException
-        from requests.exceptions import ConnectionError as RequestsConnectionError
-        from requests.exceptions import ReadTimeout, RequestException
-
-        api = self.client.api
+        engine = self.engine
         started = time.monotonic()
         container_id: str | None = None
         try:
@@ -180,27 +170,25 @@ class DockerSandbox:
                     hang_up(warm[1])
                     self.discard(warm[0])
                 container_id, stdin = self.launch(*shape)
-            raw = stdin._sock
             try:
-                raw.sendall(request.job_tar())
-                raw.shutdown(socket.SHUT_WR)
+                stdin.sendall(request.job_tar())
+                stdin.shutdown(socket.SHUT_WR)
             finally:
                 stdin.close()
-                raw.close()
             if self.prewarm and not self.closed:
                 # Start the next container while this one works: a fresh one for every run.
                 self.warm = (*self.launch(*shape), shape)
             host_timed_out = False
             try:
-                api.wait(container_id, timeout=request.limits.submission_timeout_s + HOST_GRACE_S)
-            except (ReadTimeout, RequestsConnectionError):
+                engine.wait(container_id, timeout=request.limits.submission_timeout_s + HOST_GRACE_S)
+            except TimeoutError:
                 host_timed_out = True
-                api.kill(container_id)
-                api.wait(container_id, timeout=30)
-            state = api.inspect_container(container_id)["State"]
-            stdout = api.logs(container_id, stdout=True, stderr=False)
-            stderr = api.logs(container_id, stdout=False, stderr=True, tail=20)
-        except (DockerException, RequestException, OSError) as exc:
+                engine.kill(container_id)
+                engine.wait(container_id, timeout=30)
+            state = engine.inspect(container_id)["State"]
+            stdout = engine.logs(container_id, stdout=True, stderr=False)
+            stderr = engine.logs(container_id, stdout=False, stderr=True, tail=20)
+        except (EngineError, OSError) as exc:
             reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
             raise SandboxFailed(f"the Docker engine failed while grading: {reason}") from exc
         finally:
@@ -230,66 +218,84 @@ class DockerSandbox:
             self.discard(container_id)
 
 
-def hang_up(stdin: Any) -> None:
+def host_config(limits: Limits) -> dict[str, Any]:
+    """The container's locks and limits (the Engine API's ``HostConfig``)."""
+    memory = limits.memory_mb * 1024 * 1024
+    return {
+        "NetworkMode": "none",
+        "ReadonlyRootfs": True,
+        "Tmpfs": {
+            "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
+            "/work": "rw,nosuid,nodev,size=128m,mode=1777",
+        },
+        # Only what the supervisor needs to start the grader process as another user and to kill
+        # it; the grader process, once it is uid 1000, has none.
+        "CapDrop": ["ALL"],
+        "CapAdd": ["SETUID", "SETGID", "KILL"],
+        "SecurityOpt": ["no-new-privileges"],
+        "Memory": memory,
+        "MemorySwap": memory,
+        "PidsLimit": limits.pids,
+        "NanoCpus": int(limits.cpus * 1e9),
+        "LogConfig": {"Type": "json-file", "Config": {"max-size": "80m"}},
+    }
+
+
+def hang_up(stdin: socket.socket) -> None:
     """Close a container's attached stdin (its supervisor then reads the end of its job: none)."""
     with contextlib.suppress(OSError):
-        stdin._sock.close()
         stdin.close()
 
 
-def image_summary(client: Any, image: str) -> dict[str, Any] | None:
+def image_summary(engine: Engine, image: str) -> dict[str, Any] | None:
     """Id, creation time and size of ``image``, or None when it is missing."""
-    from docker.errors import ImageNotFound
-
     try:
-        found = client.images.get(image)
-    except ImageNotFound:
-        return None
-    return {"id": found.id, "created": found.attrs.get("Created"), "size": found.attrs.get("Size")}
+        found = engine.image(image)
+    except EngineError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return {"id": found.get("Id"), "created": found.get("Created"), "size": found.get("Size")}
 
 
-def sweep_exited(client: Any, older_than_s: float = 60.0) -> int:
+def sweep_exited(engine: Engine, older_than_s: float = 60.0) -> int:
     """Remove this grader's containers that stopped (or were never started) a while ago: a grader
     killed outright, or a pre-started container whose grader went away, leaves them behind.
 
     Runs on every sandbox start, so it costs one round trip when there is nothing to remove: the
     engine filters by status (running containers, other graders' at work, are never listed)."""
-    from datetime import datetime
-
-    from docker.errors import DockerException
-
     removed = 0
     now = datetime.now(UTC)
-    with contextlib.suppress(DockerException):
-        stopped = client.api.containers(all=True, filters={"label": LABEL, "status": ["exited", "created", "dead"]})
+    with contextlib.suppress(EngineError, OSError):
+        stopped = engine.containers({"label": [LABEL], "status": ["exited", "created", "dead"]})
         for summary in stopped:
-            with contextlib.suppress(ValueError, TypeError, KeyError, DockerException):
+            with contextlib.suppress(ValueError, TypeError, KeyError, EngineError, OSError):
                 if summary.get("State") == "exited":
-                    finished = client.api.inspect_container(summary["Id"])["State"].get("FinishedAt", "")[:19]
+                    finished = engine.inspect(summary["Id"])["State"].get("FinishedAt", "")[:19]
                     ended = datetime.fromisoformat(finished).replace(tzinfo=UTC)
                 else:
                     ended = datetime.fromtimestamp(float(summary["Created"]), UTC)
                 if (now - ended).total_seconds() > older_than_s:
-                    client.api.remove_container(summary["Id"], force=True)
+                    engine.remove(summary["Id"])
                     removed += 1
     return removed
 
 
-def leftover_containers(client: Any, settle_s: float = 0.0) -> list[str]:
+def leftover_containers(engine: Engine, settle_s: float = 0.0) -> list[str]:
     """This grader's containers that are no longer running but still exist, as ``id (status)``
     (there should be none; running ones belong to a grader at work). ``settle_s`` waits that long
     for removals the engine is still carrying out."""
     deadline = time.monotonic() + settle_s
     while True:
-        containers = client.containers.list(all=True, filters={"label": LABEL})
-        found = [f"{c.id} ({c.status})" for c in containers if c.status != "running"]
+        containers = engine.containers({"label": [LABEL]})
+        found = [f"{c['Id']} ({c.get('State')})" for c in containers if c.get("State") != "running"]
         if not found or time.monotonic() >= deadline:
             return found
         time.sleep(0.5)
 
 
-def engine_summary(client: Any) -> dict[str, Any]:
-    info = client.info()
+def engine_summary(engine: Engine) -> dict[str, Any]:
+    info = engine.json("GET", "/info")
     return {
         "server_version": info.get("ServerVersion"),
         "cgroup": f"v{info.get('CgroupVersion', '?')} ({info.get('CgroupDriver', '?')})",

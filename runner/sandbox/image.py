@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import SandboxFailed, UsageError
+from ..errors import SandboxFailed, SandboxUnavailable, UsageError
 from . import DEFAULT_IMAGE
-from .docker import PYTHON_LABEL, SANDBOX_PYTHON, connect
+from .docker import PYTHON_LABEL, SANDBOX_PYTHON
 
 #: Debian 12's own image; offline, setup.sh makes the same system with debootstrap.
 DEFAULT_BASE = "debian:bookworm-slim"
@@ -20,6 +20,21 @@ SOURCE_LABEL = "org.backend-roadmap.grade.source"
 #: The Python every submission is graded with, whatever the base image came from: Debian 12's
 #: python3. A build that ends with another version fails; READMEs and reports say this one.
 SANDBOX_PYTHON_VERSION = "3.11.2"
+
+
+def sdk_client() -> Any:
+    """The docker SDK's client (building streams a context: the one use worth its import), or
+    :class:`SandboxUnavailable` saying how to get an engine."""
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(timeout=30)
+        client.ping()
+    except DockerException as exc:
+        reason = str(exc).splitlines()[0][:200]
+        raise SandboxUnavailable(f"cannot reach the Docker engine ({reason}); start it first", reason=reason) from exc
+    return client
 
 
 def source_hash(sandbox_dir: Path) -> str:
@@ -34,7 +49,7 @@ def image_is_current(sandbox_dir: Path, tag: str = DEFAULT_IMAGE, client: Any = 
     """Whether ``tag`` exists and was built from the current Dockerfile and requirements."""
     from docker.errors import ImageNotFound
 
-    client = client or connect()
+    client = client or sdk_client()
     try:
         labels = client.images.get(tag).labels or {}
     except ImageNotFound:
@@ -63,7 +78,7 @@ def build_image(
             raise UsageError(f"{sandbox_dir / name} is missing: run grade from the course repository")
     if wheelhouse is not None and not any(wheelhouse.glob("*.whl")):
         raise UsageError(f"{wheelhouse} has no wheels: pip download -d {wheelhouse} -r {sandbox_dir / 'requirements.txt'}")
-    client = client or connect()
+    client = client or sdk_client()
     with tempfile.TemporaryDirectory(prefix="grade-build-") as tmp:
         context = Path(tmp)
         shutil.copy(sandbox_dir / "Dockerfile", context / "Dockerfile")

@@ -334,7 +334,7 @@ def test_engine_that_dies_mid_batch_loses_nothing(tmp_path: Path, docker_sandbox
 
 
 def test_no_container_or_temp_folder_is_left_behind_after_the_attacks(docker_sandbox: Any) -> None:
-    assert leftover_containers(docker_sandbox.client, settle_s=20) == []
+    assert leftover_containers(docker_sandbox.engine, settle_s=20) == []
     assert grader_temp_folders() <= TEMP_BEFORE, "the grader left temporary folders behind"
 
 
