@@ -7,8 +7,10 @@ For 04_sqlalchemy with the reference solution it prints the wall time of the ``g
 ``python -m pytest`` over the same hidden tests on the host, and their ratio (target: at most
 1.25x). For 01_python_basics it prints the time to grade the reference notebook in Docker
 (target: at most 1.5 s per submission), cold and as a batch grades them (each next container, with
-its kernel, started while the current one runs). Each figure is the median of ``--runs`` runs
-after one warm-up run.
+its kernel, started while the current one runs), and the ``grade`` command against the nbclient
+floor: a fresh process running the notebook in a fresh kernel, unsandboxed and ungraded (target:
+at most 1.25x). Each figure is the median of ``--runs`` runs after one warm-up run; the pairs
+compared as ratios are run in turns.
 """
 
 from __future__ import annotations
@@ -65,6 +67,20 @@ def timed(action: Callable[[], object], runs: int) -> float:
     return statistics.median(samples)
 
 
+def timed_pair(first: Callable[[], object], second: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Medians of ``runs`` runs of each, taken in turns (first, second, first, ...) after one
+    warm-up each: a machine that slows down or speeds up meanwhile weighs on both alike."""
+    first()
+    second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for action, kept in zip((first, second), samples, strict=True):
+            started = time.perf_counter()
+            action()
+            kept.append(time.perf_counter() - started)
+    return statistics.median(samples[0]), statistics.median(samples[1])
+
+
 def working_copy(exercise: Exercise, folder: Path) -> Path:
     shutil.copytree(exercise.path, folder)
     for name in exercise.files:
@@ -83,6 +99,27 @@ def bare_pytest(exercise: Exercise, work: Path) -> Callable[[], object]:
         done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"bare pytest failed:\n{done.stdout[-2000:]}")
+        return done
+
+    return run
+
+
+#: The nbclient floor: one fresh process reads the notebook and runs it in a fresh python3 kernel,
+#: unsandboxed and ungraded (what any notebook grader built on nbclient pays at least).
+FLOOR = """
+import sys, nbformat
+from nbclient import NotebookClient
+NotebookClient(nbformat.read(sys.argv[1], as_version=4), kernel_name="python3", timeout=60).execute()
+"""
+
+
+def nbclient_floor(notebook: Path) -> Callable[[], object]:
+    command = [sys.executable, "-c", FLOOR, str(notebook)]
+
+    def run() -> object:
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"the nbclient floor failed:\n{done.stderr[-2000:]}")
         return done
 
     return run
@@ -134,12 +171,17 @@ def main() -> None:
     basics = load_exercise(ROOT / "exercises" / "01_python_basics")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        pytest_s = timed(bare_pytest(sqlalchemy, work / "bare"), args.runs)
-        grade_s = timed(grade_command(working_copy(sqlalchemy, work / "04"), work / "reports"), args.runs)
+        pytest_s, grade_s = timed_pair(
+            bare_pytest(sqlalchemy, work / "bare"),
+            grade_command(working_copy(sqlalchemy, work / "04"), work / "reports"),
+            args.runs,
+        )
         sandbox = DockerSandbox()
         notebook = working_copy(basics, work / "01")
         notebook_s = timed(lambda: grade_folder(basics, notebook, sandbox), args.runs)
-        notebook_cli_s = timed(grade_command(notebook, work / "reports"), args.runs)
+        floor_s, notebook_cli_s = timed_pair(
+            nbclient_floor(notebook / basics.files[0]), grade_command(notebook, work / "reports"), args.runs
+        )
         warm = DockerSandbox(prewarm=True)
         try:
             notebook_warm_s = timed(lambda: grade_folder(basics, notebook, warm), max(args.runs, 3))
@@ -154,7 +196,9 @@ def main() -> None:
     print(f"  ratio                     {watch_s / pytest_s:6.2f}x   (target <= 1.1x)")
     print(f"01_python_basics reference notebook, {len(basics.tests)} hidden tests")
     print(f"  graded in Docker          {notebook_s:6.2f} s per submission   (target <= 1.5 s)")
+    print(f"  nbclient floor (no grading, no sandbox) {floor_s:6.2f} s")
     print(f"  grade command, all in     {notebook_cli_s:6.2f} s")
+    print(f"  ratio                     {notebook_cli_s / floor_s:6.2f}x   (target <= 1.25x)")
     print(f"  one after another, with the next container (and kernel) started ahead: {notebook_warm_s:.2f} s per submission")
 
 

@@ -297,6 +297,9 @@ def run_tests(job_path: str, namespace: types.ModuleType | None = None, suite_di
         "-p", "no:cacheprovider",
         "-p", "no:stepwise",
         "-p", "no:terminal",
+        # Built-in plugins no hidden suite uses (loading them is half of pytest's own start).
+        *("-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath"),
+        *("-p", "no:setuponly", "-p", "no:setupplan"),
         # Full assertion diffs: the report is the only place a student sees them.
         "-o", "verbosity_assertions=2",
     ]  # fmt: skip

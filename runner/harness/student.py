@@ -53,6 +53,7 @@ class Server:
         self.table: dict[int, object] = {}
         self.ids: dict[int, int] = {}  # id(obj) -> handle, so one object keeps one handle
         self.module: types.ModuleType | None = None
+        self.compiled: dict[tuple[str, str], types.CodeType] = {}
 
     def handle_of(self, value: object) -> dict[str, Any]:
         if isinstance(value, type) and issubclass(value, BaseException):
@@ -138,8 +139,12 @@ class Server:
         return self.module
 
     def helper(self, name: str, source: str) -> types.ModuleType:
+        """A fresh module of ``source`` (compiled once per process: a suite sends the same helper to every test)."""
+        code = self.compiled.get((name, source))
+        if code is None:
+            code = self.compiled[(name, source)] = compile(source, f"<grader helper {name}>", "exec")
         module = types.ModuleType(f"grader_helper_{name}")
-        exec(compile(source, f"<grader helper {name}>", "exec"), module.__dict__)
+        exec(code, module.__dict__)
         return module
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -315,8 +320,32 @@ def describe_class(cls: type, depth: int = 0) -> dict[str, Any]:
     return {"$": "class", "module": str(cls.__module__)[:200], "name": cls.__qualname__[:200], "bases": bases}
 
 
+class Sink:
+    """Where file descriptors 1 and 2 go while a call runs: one temporary file, emptied before
+    each call, and the process's own 1 and 2 saved once (a file and four dups per call cost more
+    than most calls)."""
+
+    def __init__(self) -> None:
+        self.fd = -1
+        self.saved = (-1, -1)
+
+    def ready(self) -> int:
+        """The sink's descriptor, empty; made (again) when missing or closed by the student's code."""
+        try:
+            os.ftruncate(self.fd, 0)
+        except OSError:
+            with tempfile.TemporaryFile() as file:  # gone from the folder; the dup keeps it open
+                self.fd = os.dup(file.fileno())
+            self.saved = (os.dup(1), os.dup(2))
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        return self.fd
+
+
+SINK = Sink()
+
+
 class captured:
-    """File descriptors 1 and 2 go to one temporary file while the call runs; its head is kept."""
+    """File descriptors 1 and 2 go to the sink while the call runs; the head of what came is kept."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -324,23 +353,17 @@ class captured:
 
     def __enter__(self) -> list[str]:
         flush()
-        self.file = tempfile.TemporaryFile()
-        self.saved = (os.dup(1), os.dup(2))
-        os.dup2(self.file.fileno(), 1)
-        os.dup2(self.file.fileno(), 2)
+        fd = SINK.ready()
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
         return self.text
 
     def __exit__(self, *exc: object) -> None:
         flush()
-        for fd, saved in zip((1, 2), self.saved, strict=True):
+        for fd, saved in zip((1, 2), SINK.saved, strict=True):
             os.dup2(saved, fd)
-            os.close(saved)
-        try:
-            self.file.seek(0)
-            data = self.file.read(self.limit + 1)
-            more = os.fstat(self.file.fileno()).st_size - self.limit
-        finally:
-            self.file.close()
+        data = os.pread(SINK.fd, self.limit + 1, 0)
+        more = os.fstat(SINK.fd).st_size - self.limit
         text = data[: self.limit].decode("utf-8", "replace")
         self.text.append(text + (f"\n... [{more} more bytes cut]" if more > 0 else ""))
 

@@ -202,11 +202,11 @@ class Boundary:
         """The job is here: the grader gets all of it; the student process and the kernel, both
         started ahead and waiting on their stdin, get the submission's files only."""
         self.tar = submission_tar(job)
-        for waiting in (self.student, self.cells):
-            feed(waiting, self.tar)
+        feed(self.student, self.tar)
         assert self.grader.stdin is not None
         self.grader.stdin.write(job)
         self.grader.stdin.close()
+        feed(self.cells, self.tar)  # last: feedback, and it may still be loading when the job comes
 
     def student_env(self, home: Path) -> dict[str, str]:
         return {**self.env, "HOME": str(home), "TMPDIR": "/tmp" if self.config.get("uid") is not None else str(home)}
