@@ -12,6 +12,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ExerciseError
 from .exercise_toml import DEFAULT_BOUNDARY as DEFAULT_BOUNDARY
@@ -20,7 +21,9 @@ from .exercise_toml import Boundary as Boundary
 from .exercise_toml import Kind as Kind
 from .exercise_toml import Limits as Limits
 from .exercise_toml import parse_config
-from .mutants import MUTANTS_FOLDER, Mutant, apply_mutant, load_mutants, write_mutant
+
+if TYPE_CHECKING:  # mutants are loaded by the commands that use them (a cold `grade` does not)
+    from .mutants import Mutant
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,22 @@ class Exercise:
 
     def mutants(self) -> list[Mutant]:
         """The hand-written mutants (``mutants/NAME.diff``); for kind ``tests`` they are the targets."""
+        from .mutants import load_mutants
+
         return load_mutants(self.grader_path)
 
     def apply(self, mutant: Mutant) -> dict[str, bytes]:
         """``mutant`` applied to the files it is a diff of; :class:`~runner.errors.MutantError` if it does not apply."""
+        from .mutants import apply_mutant
+
         return apply_mutant(mutant, read_tree(mutant_base(self.kind, self.grader_path)))
 
     def record_mutant(self, name: str, edited: Path, description: str) -> Path:
         """Write ``mutants/NAME.diff``: ``edited`` (a copy of an original file with one bug, named like
         it unless the original has a single file) as a diff against the original (:func:`mutant_base`),
         ``description`` first."""
+        from .mutants import MUTANTS_FOLDER, write_mutant
+
         original = read_tree(mutant_base(self.kind, self.grader_path))
         changed = edited.name if edited.name in original else next(iter(original)) if len(original) == 1 else None
         if changed is None:
@@ -115,6 +124,8 @@ def mutant_base(kind: str, grader: Path) -> Path:
 def suite_files(kind: str, grader: Path) -> dict[str, bytes]:
     if kind != "tests":
         return read_tree(grader / "tests")
+    from .mutants import apply_mutant, load_mutants
+
     target = read_tree(mutant_base(kind, grader))
     files = {f"{SUITE_TARGET}/{name}": data for name, data in target.items()}
     for mutant in load_mutants(grader):
@@ -127,6 +138,8 @@ def suite_identity(kind: str, grader: Path) -> dict[str, bytes]:
     mutant's diff as written (so a new description, shown as the test's name, is a new suite too)."""
     if kind != "tests":
         return read_tree(grader / "tests")
+    from .mutants import load_mutants
+
     return {
         **{f"{SUITE_TARGET}/{name}": data for name, data in read_tree(mutant_base(kind, grader)).items()},
         **{f"mutants/{mutant.path.name}": mutant.data for mutant in load_mutants(grader)},
@@ -135,6 +148,8 @@ def suite_identity(kind: str, grader: Path) -> dict[str, bytes]:
 
 def mutation_manifest(grader: Path) -> list[TestSpec]:
     """Kind ``tests``: the gate (pass against the target module) and one point per mutant to kill."""
+    from .mutants import load_mutants
+
     mutants = load_mutants(grader)
     if not mutants or not (grader / TARGET_FOLDER).is_dir():
         moved = " (reference/ is now called target/)" if (grader / "reference").is_dir() else ""

@@ -20,11 +20,13 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from .errors import GraderError, UsageError
 from .exercise import Exercise, find_root
-from .results import SubmissionResult
+
+if TYPE_CHECKING:
+    from .results import SubmissionResult
 
 CONFTEST: Final = "conftest.py"
 """The suite file the selection hook is appended to (created when the suite has none)."""

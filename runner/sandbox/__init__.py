@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from ..exercise import DEFAULT_BOUNDARY, Boundary, Limits
+from ..exercise_toml import DEFAULT_BOUNDARY, Boundary, Limits
 from ..harness import HARNESS_DIR, MUTATION, PLUGIN, WORKER
 from ..untrusted import DIAGNOSTIC_CHARS
 

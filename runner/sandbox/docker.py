@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import SandboxFailed, SandboxUnavailable
-from ..exercise import Boundary, Limits
+from ..exercise_toml import Boundary, Limits
 from ..harness import SUPERVISOR
 from . import DEFAULT_IMAGE, HOST_GRACE_S, STUDENT_UID, RunOutcome, RunRequest, diagnostics_tail, parse_supervisor_output
 from .engine import Engine, EngineError
