@@ -142,6 +142,7 @@ def test_handles(student):
 @pytest.mark.points(1, hint="")
 def test_output(student):
     assert student.noisy() == 3
+    assert student.noisy() == 3  # each call's output once: the sink is emptied between calls
 
 @pytest.mark.points(1, hint="")
 def test_loops(student):
@@ -163,6 +164,9 @@ def test_location(student):
 def test_after_the_death(student, student_helper):
     spy = student_helper("import api\\ndef name():\\n    return api.__name__\\n")
     assert spy.name() == "api"
+    counter = "count = 0\\ndef bump():\\n    global count\\n    count += 1\\n    return count\\n"
+    assert student_helper(counter).bump() == 1
+    assert student_helper(counter).bump() == 1  # compiled once, but a fresh module each time
     with pytest.raises(TypeError):
         student.find(lambda: 1)
 """
@@ -248,7 +252,7 @@ def test_a_suite_across_the_process_boundary(tmp_path: Path) -> None:
     }, statuses
     assert "process ended" in statuses["test_dies"][1]
     output = next(t.output for t in result.tests if t.id.endswith("test_output"))
-    assert output.count("to stdout") == 1 and output.count("to stderr") == 1, output
+    assert output.count("to stdout") == 2 and output.count("to stderr") == 2, output
     assert statuses["test_location"][1] == "NotFound: no user nobody"
     location = next(t.location for t in result.tests if t.id.endswith("test_location"))
     assert location is not None and (location.file, location.line) == ("api.py", 22)

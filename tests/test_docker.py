@@ -61,8 +61,11 @@ def test_notebook_reference_and_a_raising_cell(
     assert result["cells"] and all(c["status"] == "ok" for c in result["cells"])
 
 
-def test_notebook_loop_cell_is_stopped_and_later_cells_run(tmp_path: Path, docker_sandbox: Any) -> None:
-    exercise = demo_exercise(tmp_path, kind="notebook", cell_timeout_s=1)
+@pytest.mark.parametrize("boundary", ["shared", "process"])
+def test_notebook_loop_cell_is_stopped_and_later_cells_run(tmp_path: Path, docker_sandbox: Any, boundary: str) -> None:
+    """The kernel (started without its debugger, its client ready without a drain) is still
+    interrupted at a cell's time limit, on both paths."""
+    exercise = demo_exercise(tmp_path, kind="notebook", boundary=boundary, cell_timeout_s=1)
     cells = ["def add(a, b):\n    return a + b", "while True:\n    pass", "1 / 0",
              "def slow():\n    return 'done'\ndef sub(a, b):\n    return a - b\ndef shout(t):\n    return t.upper()"]  # fmt: skip
     result = grade_folder(exercise, notebook_submission(tmp_path, cells), docker_sandbox)

@@ -184,7 +184,10 @@ def main(argv: list[str]) -> int:
 
     with client.setup_kernel():
         execute_cells(client, replies, cell_timeout_s, send)
-    return 0
+    # The run is over when this pipe closes. The supervisor then ends the kernel (it is in this
+    # process's group): shutting zmq and asyncio down here would only delay the answer.
+    os.close(events_fd)
+    os._exit(0)
 
 
 if __name__ == "__main__":

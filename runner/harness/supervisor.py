@@ -97,7 +97,8 @@ for name, text in json.loads(sys.stdin.buffer.readline()).items():
         out.write(text)
 sys.path.insert(0, os.path.join(home, "harness"))
 import worker
-sys.exit(worker.main([os.path.join(home, "harness", "worker.py"), *sys.argv[2:]]))
+code = worker.main([os.path.join(home, "harness", "worker.py"), *sys.argv[2:]]); sys.stdout.flush(); sys.stderr.flush()
+os._exit(code)  # events are written unbuffered; the interpreter's own teardown would only delay the answer
 """
 #: What the student's processes are given: the server, its codec and a notebook's kernel driver,
 #: public and read-only.
@@ -396,8 +397,7 @@ def relay(
     control_open = boundary is not None
 
     emitted = 0
-    # Readable once the worker has exited: the loop ends then, not at its next poll (a kernel or a
-    # student process can hold the pipes open past the worker's end). Linux 5.3+; else polled.
+    # Readable once the worker exits: the loop ends then, not at its next poll (Linux 5.3+; else polled).
     exited_fd: int | None = None
     with contextlib.suppress(AttributeError, OSError):
         exited_fd = os.pidfd_open(proc.pid)
