@@ -146,6 +146,28 @@ def test_a_wait_past_its_timeout_raises_timeout_error(tmp_path: Path) -> None:
         listener.close()
 
 
+def test_an_answer_that_is_not_http_is_a_connection_error(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.sock"
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.listen()
+
+    def babble() -> None:
+        peer, _ = listener.accept()
+        peer.recv(65536)
+        peer.sendall(b"SMTP ready\r\n\r\n")
+        peer.close()
+
+    thread = threading.Thread(target=babble, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(ConnectionError, match="was broken"):
+            Engine(f"unix://{path}").ping()
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+
+
 def test_no_engine_is_sandbox_unavailable_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(SandboxUnavailable) as refused:
         connect(f"unix://{tmp_path / 'nothing.sock'}")

@@ -9,7 +9,8 @@ Contract: every call is one HTTP request on a fresh connection to the engine's s
 (``DOCKER_HOST``: ``unix://PATH`` or ``tcp://HOST:PORT`` without TLS; default
 ``unix:///var/run/docker.sock``). An answer of 400 or more raises :class:`EngineError` with the
 engine's own message and status; a socket that cannot be reached or that times out raises
-:class:`OSError` (:class:`TimeoutError` for a timeout). Nothing here retries.
+:class:`OSError` (:class:`TimeoutError` for a timeout; an answer that is not HTTP is a
+:class:`ConnectionError`). Nothing here retries.
 
 Trust rule: a container's logs are untrusted bytes, returned as they came (demultiplexed); the
 caller parses them.
@@ -89,6 +90,8 @@ class Engine:
             connection.request(method, target, body=data, headers=headers)
             response = connection.getresponse()
             payload = response.read()
+        except http.client.HTTPException as exc:  # an answer that is not HTTP, or cut short
+            raise ConnectionError(f"the engine's answer to {method} {path} was broken: {exc!r}") from exc
         finally:
             connection.close()
         if response.status >= 400:
