@@ -10,7 +10,8 @@ conservatively (an exercise, ``--backend``, ``--image``) and ``exercise.toml``'s
 boundary; anything it cannot read, and any failure (no engine, no image, not an exercise), means no
 early start, and the command line then does and reports everything as it would without one. The
 sandbox goes to the first command that opens one with the same backend and image
-(:class:`~runner.flows.Prestarted`); one that no command used is closed before the process ends.
+(:class:`~runner.flows.Prestarted`), and is closed before the process ends whatever happened
+(a command that did not use it, an error, an interrupt while the command line loads).
 Trust: nothing here reads a submission.
 """
 
@@ -82,7 +83,11 @@ def prestart(target: Target) -> Sandbox | None:
         sandbox = DockerSandbox(target.image)
     except Exception:  # the command line finds and says what is wrong
         return None
-    sandbox.prepare(config.kind, config.limits, config.boundary)
+    try:
+        sandbox.prepare(config.kind, config.limits, config.boundary)
+    except BaseException:
+        sandbox.close()
+        raise
     return sandbox
 
 
@@ -90,16 +95,17 @@ def main() -> None:
     """``grade``: :func:`runner.cli.main`, with the container of ``grade EXERCISE`` started first."""
     target = early_target(sys.argv[1:])
     early = prestart(target) if target is not None else None
-    from .cli import default_opener
-    from .cli import main as cli_main
+    try:  # from here on, even an interrupt while the CLI loads leaves no container behind
+        from .cli import default_opener
+        from .cli import main as cli_main
 
-    if target is None or early is None:
-        cli_main()
-        return
-    from .flows import Prestarted
+        if target is None or early is None:
+            cli_main()
+            return
+        from .flows import Prestarted
 
-    opener = Prestarted(early, target.backend, target.image, default_opener)
-    try:
+        opener = Prestarted(early, target.backend, target.image, default_opener)
         cli_main(obj=opener)
     finally:
-        opener.close()
+        if early is not None:
+            early.close()  # the command closed it if it used it; closing again does nothing

@@ -39,9 +39,9 @@ class SandboxOpener(Protocol):
 
 
 class Prestarted:
-    """A sandbox started before the command line loaded (``runner/entry.py``): the first command
-    that opens one of the same backend and image gets it, any other open is ``fallback``'s, and
-    :meth:`close` closes it if no command took it."""
+    """A sandbox started before the command line loaded (``runner/entry.py``, which closes it
+    when the process ends): the first command that opens one of the same backend and image gets
+    it; any other open is ``fallback``'s, and then the early one is closed at once."""
 
     def __init__(self, sandbox: Sandbox, backend: str, image: str, fallback: SandboxOpener) -> None:
         self.sandbox: Sandbox | None = sandbox
@@ -56,11 +56,6 @@ class Prestarted:
         if early is not None:
             early.close()
         return self.fallback(backend, image, prewarm)
-
-    def close(self) -> None:
-        early, self.sandbox = self.sandbox, None
-        if early is not None:
-            early.close()
 
 
 def open_sandbox(backend: str, image: str, prewarm: bool = False, warn: Callable[[str], None] = ignore) -> Sandbox:
