@@ -110,6 +110,9 @@ def test_an_error_status_raises_with_the_engines_message(fake_engine: tuple[Fake
     fake.script[("POST", "/containers/x/start")] = (500, b"not json at all")
     with pytest.raises(EngineError, match=r"not json at all \(500\)"):
         engine.start("x")
+    fake.script[("GET", "/containers/x/json")] = (200, b"{half an object")
+    with pytest.raises(ConnectionError, match="was not JSON"):
+        engine.inspect("x")
 
 
 def test_logs_are_demultiplexed_and_a_cut_frame_is_dropped(fake_engine: tuple[FakeEngine, Engine]) -> None:

@@ -9,8 +9,8 @@ Contract: every call is one HTTP request on a fresh connection to the engine's s
 (``DOCKER_HOST``: ``unix://PATH`` or ``tcp://HOST:PORT`` without TLS; default
 ``unix:///var/run/docker.sock``). An answer of 400 or more raises :class:`EngineError` with the
 engine's own message and status; a socket that cannot be reached or that times out raises
-:class:`OSError` (:class:`TimeoutError` for a timeout; an answer that is not HTTP is a
-:class:`ConnectionError`). Nothing here retries.
+:class:`OSError` (:class:`TimeoutError` for a timeout; an answer that is not HTTP, or not the JSON
+expected, is a :class:`ConnectionError`). Nothing here retries.
 
 Trust rule: a container's logs are untrusted bytes, returned as they came (demultiplexed); the
 caller parses them.
@@ -102,7 +102,10 @@ class Engine:
         self, method: str, path: str, query: dict[str, Any] | None = None, body: Any = None, timeout: float = CALL_TIMEOUT_S
     ) -> Any:
         payload = self.call(method, path, query, body, timeout)
-        return json.loads(payload) if payload else None
+        try:
+            return json.loads(payload) if payload else None
+        except ValueError as exc:
+            raise ConnectionError(f"the engine's answer to {method} {path} was not JSON: {exc}") from exc
 
     # The calls a run makes.
 
