@@ -24,43 +24,9 @@ from pathlib import Path
 
 from runner.exercise import Exercise, load_exercise
 
+from .bare import SHIM, TIME_LIMIT
+
 ROOT = Path(__file__).resolve().parent.parent
-
-SHIM = """
-import importlib, os, signal, sys, types
-import pytest
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "points(n, hint=''): points")
-
-class Timeout(BaseException):
-    pass
-
-def _expire(signum, frame):
-    raise Timeout("took longer than 10 s")
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
-    signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, 10)
-    try:
-        return (yield)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-
-@pytest.fixture
-def student():
-    sys.path.append(os.environ["BENCH_SUBMISSION"])
-    return importlib.import_module("bookshop")
-
-@pytest.fixture
-def student_helper():  # the harness's, without a process boundary: the helper runs here
-    def make(source, name="helper"):
-        module = types.ModuleType(f"grader_helper_{name}")
-        exec(compile(source, f"<grader helper {name}>", "exec"), module.__dict__)
-        return module
-    return make
-"""
 
 
 def generate(exercise: Exercise, folder: Path, count: int) -> None:
@@ -88,11 +54,16 @@ def generate(exercise: Exercise, folder: Path, count: int) -> None:
 def bare_pytest(exercise: Exercise, submissions: Path, work: Path, jobs: int) -> float:
     suite = work / "suite"
     shutil.copytree(exercise.suite_path, suite)
-    (work / "grade_bench_shim.py").write_text(SHIM)
+    (work / "grade_bench_shim.py").write_text(SHIM + TIME_LIMIT)
     folders = sorted(p for p in submissions.iterdir() if p.is_dir())
 
     def run(folder: Path) -> int:
-        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(work), "BENCH_SUBMISSION": str(folder)}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(work),
+            "BENCH_SUBMISSION": str(folder),
+            "BENCH_MODULE": str(exercise.module),
+        }
         command = [sys.executable, "-m", "pytest", "-q", "-p", "grade_bench_shim", "-p", "no:cacheprovider", str(suite)]
         return subprocess.run(command, cwd=work, env=env, capture_output=True, timeout=600).returncode
 

@@ -32,29 +32,9 @@ from runner.grading import grade_folder
 from runner.sandbox.docker import DockerSandbox
 from runner.watch import file_changes, watch
 
+from .bare import SHIM
+
 ROOT = Path(__file__).resolve().parent.parent
-
-#: A pytest plugin giving bare pytest what the grader's harness gives the hidden suite.
-SHIM = """
-import importlib, os, sys, types
-import pytest
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "points(n, hint=''): points")
-
-@pytest.fixture
-def student():
-    sys.path.append(os.environ["BENCH_SUBMISSION"])
-    return importlib.import_module(os.environ["BENCH_MODULE"])
-
-@pytest.fixture
-def student_helper():  # the harness's, without a process boundary: the helper runs here
-    def make(source, name="helper"):
-        module = types.ModuleType(f"grader_helper_{name}")
-        exec(compile(source, f"<grader helper {name}>", "exec"), module.__dict__)
-        return module
-    return make
-"""
 
 
 def timed(action: Callable[[], object], runs: int) -> float:

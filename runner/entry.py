@@ -69,8 +69,7 @@ def prestart(target: Target) -> Sandbox | None:
     if target.backend not in ("auto", "docker") or os.environ.get("_GRADE_COMPLETE"):
         return None
     try:
-        from .exercise import find_root
-        from .exercise_toml import parse_config
+        from .exercise import find_root, read_config
         from .focus import resolve_exercise
         from .sandbox.docker import DockerSandbox
 
@@ -78,8 +77,7 @@ def prestart(target: Target) -> Sandbox | None:
             root: Path | None = find_root(Path.cwd())
         except Exception:
             root = None
-        config_file = resolve_exercise(target.exercise, root) / "exercise.toml"
-        config = parse_config(config_file, config_file.read_text(encoding="utf-8"))
+        config = read_config(resolve_exercise(target.exercise, root))
         sandbox = DockerSandbox(target.image)
     except Exception:  # the command line finds and says what is wrong
         return None

@@ -18,9 +18,9 @@ from .errors import ExerciseError
 from .exercise_toml import DEFAULT_BOUNDARY as DEFAULT_BOUNDARY
 from .exercise_toml import KINDS as KINDS
 from .exercise_toml import Boundary as Boundary
+from .exercise_toml import ExerciseConfig, parse_config
 from .exercise_toml import Kind as Kind
 from .exercise_toml import Limits as Limits
-from .exercise_toml import parse_config
 
 if TYPE_CHECKING:  # mutants are loaded by the commands that use them (a cold `grade` does not)
     from .mutants import Mutant
@@ -237,9 +237,8 @@ def select_exercises(root: Path, names: tuple[str, ...] | list[str]) -> list[Exe
     return [load_exercise(exercise_path(root, name)) for name in names] if names else all_exercises(root)
 
 
-def load_exercise(path: Path) -> Exercise:
-    """Read ``exercise.toml``, find the hidden grader and read its tests' points and hints."""
-    path = path.resolve()
+def read_config(path: Path) -> ExerciseConfig:
+    """The checked ``exercise.toml`` of the exercise folder ``path`` (nothing else is read)."""
     config_file = path / "exercise.toml"
     if not config_file.is_file():
         raise ExerciseError(f"{path} is not an exercise: it has no exercise.toml (try one of exercises/NN_topic)")
@@ -247,7 +246,13 @@ def load_exercise(path: Path) -> Exercise:
         text = config_file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ExerciseError(f"{config_file} is not UTF-8 text: {exc}") from exc
-    config = parse_config(config_file, text)
+    return parse_config(config_file, text)
+
+
+def load_exercise(path: Path) -> Exercise:
+    """Read ``exercise.toml``, find the hidden grader and read its tests' points and hints."""
+    path = path.resolve()
+    config = read_config(path)
     kind = config.kind
     ident = config.id or path.name
     grader = find_grader(path, ident, "mutants" if kind == "tests" else "tests")
